@@ -1,0 +1,86 @@
+"""Shared fixtures.  Every test file runs unchanged on every CPython of the matrix."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import interpreters_pep734 as interpreters
+from interpreters_pep734 import _backend
+
+#: True where the package hands out CPython's own objects (3.14+).  Tests of the places
+#: where this package deliberately does better than 3.14 are skipped there, with a reason.
+STDLIB = _backend.STDLIB
+
+
+def _interp_ids() -> set[int]:
+    return {i.id for i in interpreters.list_all()}
+
+
+@pytest.fixture
+def interp():
+    """A fresh interpreter, closed after the test if the test did not close it."""
+    it = interpreters.create()
+    yield it
+    try:
+        it.close()
+    except interpreters.InterpreterNotFoundError:
+        pass
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_interpreters():
+    """Every test leaves the set of interpreters as it found it."""
+    before = _interp_ids()
+    yield
+    gc.collect()
+    leaked = _interp_ids() - before
+    for interp_id in leaked:  # clean up, so one leak does not fail every later test
+        try:
+            interpreters.Interpreter(interp_id).close()
+        except interpreters.InterpreterError:
+            pass
+    assert not leaked, f"test left interpreters alive: {sorted(leaked)}"
+
+
+def run_python(script: str, *args: str, timeout: float = 60, cwd: str | None = None,
+               check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run *script* in a fresh interpreter process (for crash, hang and exit regressions).
+
+    The child sees this package the same way the tests do.  A crash shows up as a negative
+    return code, a hang as ``subprocess.TimeoutExpired``.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDEVMODE", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"child exited with {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+        )
+    return proc
+
+
+def run_script_file(tmp_path, source: str, *args: str, timeout: float = 60,
+                    check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Write *source* to a file and run it as ``__main__`` (for tests of ``__main__`` functions)."""
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(source))
+    env = dict(os.environ)
+    env.pop("PYTHONDEVMODE", None)
+    proc = subprocess.run(
+        [sys.executable, str(path), *args], capture_output=True, text=True,
+        timeout=timeout, cwd=str(tmp_path), env=env,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"script exited with {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+        )
+    return proc
