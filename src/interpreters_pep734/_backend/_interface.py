@@ -22,6 +22,11 @@ WHENCE_CAPI = 3
 WHENCE_XI = 4
 WHENCE_STDLIB = 5
 
+# The names under which a backend binds a request and its reply address in the target's
+# __main__ for the agent; the agent removes both before any user code runs.
+REQUEST_NAME = "__interpreters_pep734_request__"
+REPLY_NAME = "__interpreters_pep734_reply__"
+
 
 class Backend(Protocol):
     name: str
@@ -57,6 +62,27 @@ class Backend(Protocol):
         interpreter is already running.
         """
 
+    # -- queues ------------------------------------------------------------------------------
+    # Items are ``(obj, pickled)`` on the way in; ``get`` returns ``(obj, pickled,
+    # unboundop)``, where ``unboundop`` is None for a live item, else the flag (2 ERROR,
+    # 3 UNBOUND) of an item whose interpreter was destroyed.  Errors are this package's
+    # QueueNotFoundError, QueueEmpty, QueueFull.
+    def queue_register(self, queue_type: type, empty: type, full: type) -> None: ...
+    def queue_create(self, maxsize: int, unboundop: int) -> int:
+        """A new queue, bound once; see :meth:`queue_release_creation`."""
+
+    def queue_release_creation(self, qid: int) -> None:
+        """Drop the creation's own binding once a Queue object holds one."""
+
+    def queue_bind(self, qid: int) -> None: ...
+    def queue_release(self, qid: int) -> None: ...
+    def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None: ...
+    def queue_get(self, qid: int) -> tuple[object, bool, int | None]: ...
+    def queue_count(self, qid: int) -> int: ...
+    def queue_maxsize(self, qid: int) -> int: ...
+    def queue_default_unboundop(self, qid: int) -> int: ...
+    def queue_list_all(self) -> list[tuple[int, int]]: ...
+
     # -- agent side: called inside the target interpreter --------------------------------
-    def serve(self, op: str) -> None:
-        """Entry point of a :meth:`run`: take the request, run *op*, send the response."""
+    def reply(self, reply_to: object, response: bytes) -> None:
+        """Send the agent's *response* to the address :meth:`run` bound as REPLY_NAME."""

@@ -1,0 +1,67 @@
+"""Pieces both low-level backends use."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+from .._errors import InterpreterError
+
+#: The script every agent operation starts with.  It binds no name in ``__main__``.
+ENTRY_SCRIPT = "__import__('interpreters_pep734._agent', None, None, ('serve',)).serve({op!r})"
+
+OPERATIONS = ("exec", "call", "set_main")
+
+
+def bootstrap_script() -> str:
+    """Run once in a new interpreter: make this package importable there, start the agent.
+
+    The new interpreter starts with the *startup* ``sys.path`` of the process; entries the
+    creator added since are appended (cpython #126714).  Every name it binds is removed.
+    """
+    return (
+        "import sys as _s\n"
+        "_p = set(_s.path)\n"
+        "_s.path.extend(x for x in __interpreters_pep734_path__.split('\\0') if x not in _p)\n"
+        "import interpreters_pep734._agent\n"
+        "del _s, _p, __interpreters_pep734_path__, interpreters_pep734\n"
+        # 3.13's exec() of text adds __annotations__; a fresh 3.14 __main__ has none.
+        "globals().pop('__annotations__', None)\n"
+    )
+
+
+def path_value() -> str:
+    return "\0".join(p for p in sys.path if isinstance(p, str))
+
+
+def check_id(interp_id: Any) -> int:
+    """Validate an id in Python before it reaches C code that mishandles bad ones."""
+    if not isinstance(interp_id, int):
+        raise TypeError(f"interpreter ID must be an int, got {type(interp_id).__name__}")
+    if interp_id < 0:
+        raise ValueError(f"interpreter ID must be a non-negative int, got {interp_id}")
+    if interp_id > sys.maxsize * 2 + 1:
+        raise OverflowError("int too big to convert")
+    return int(interp_id)
+
+
+def check_qid(qid: Any) -> int:
+    """Queue ids are checked here: 3.13.0 segfaults on a non-int or a huge one."""
+    if not isinstance(qid, int):
+        raise TypeError(f"queue ID must be an int, got {type(qid).__name__}")
+    if qid < 0:
+        raise ValueError(f"queue ID must be a non-negative int, got {qid}")
+    if qid >= 2**63:
+        raise OverflowError("int too big to convert")
+    return int(qid)
+
+
+def no_reply(interp_id: int) -> InterpreterError:
+    return InterpreterError(f"interpreter {interp_id} gave no reply (agent not running there)")
+
+
+class ThreadLocalReplies(threading.local):
+    """One reply address per calling thread, so concurrent callers never mix replies."""
+
+    address: Any = None

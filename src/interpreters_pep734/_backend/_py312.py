@@ -1,0 +1,504 @@
+"""Backend over CPython 3.12's ``_xxsubinterpreters`` and ``_xxinterpchannels``.
+
+Native: create (isolated, own GIL), destroy, list, is_running, run_string with a
+``shared`` dict of str/bytes/int/None and channel ids.  Emulated in Python:
+
+* reference-counted lifetime: 3.12's ``InterpreterID`` objects *are* references (the
+  interpreter is destroyed when the last one, in any interpreter, is freed), so an
+  ``incref`` holds one ``InterpreterID`` and a ``decref`` drops it;
+* ``whence``: a process-wide byte per interpreter id in shared memory, written by the
+  creator, so every interpreter can tell which ones this package made;
+* exec/call/prepare_main through the agent, replies through one channel per thread;
+* the 3.12.1 crash and deadlock work-arounds listed at :func:`_after_create`.
+"""
+
+from __future__ import annotations
+
+import _xxinterpchannels
+import _xxsubinterpreters
+import atexit
+import marshal
+import mmap
+import os
+import struct
+import threading
+from typing import Any
+
+from .. import _transfer
+from .._errors import (
+    ExecutionFailed,
+    InterpreterError,
+    InterpreterNotFoundError,
+    QueueEmpty,
+    QueueError,
+    QueueFull,
+    QueueNotFoundError,
+)
+from . import _common
+from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_RUNTIME, WHENCE_STDLIB, WHENCE_UNKNOWN
+
+_MAX_IDS = 1 << 20  # interpreter and channel ids covered; sparse, so cheap
+_WHENCE_AT = 0  # one byte per interpreter id
+_REFS_AT = _WHENCE_AT + _MAX_IDS  # int32 per interpreter id: Interpreter objects alive
+_QUEUES_AT = _REFS_AT + 4 * _MAX_IDS  # per channel id: a queue slot
+_SLOT = struct.Struct("=qqbb")  # maxsize, count, default unbound op, is-a-queue
+_SHARED_SIZE = _QUEUES_AT + _SLOT.size * _MAX_IDS
+
+
+class _Shared:
+    """State every interpreter of the process must agree on, in one shared mapping.
+
+    * whence: which interpreter ids this package created (only the creator writes an id's
+      byte, before anyone else learns the id);
+    * reference counts of the interpreters this package created;
+    * each queue's maxsize, item count and default unbound op.
+
+    Counts change under ``lock``, a pipe holding one token byte: file descriptors are
+    process-wide, so it works across interpreters that each have their own GIL.
+    """
+
+    def __init__(self, fds: tuple[int, int, int] | None = None) -> None:
+        if fds is None:
+            if hasattr(os, "memfd_create"):
+                fd = os.memfd_create("interpreters_pep734")
+            else:
+                import tempfile
+
+                with tempfile.TemporaryFile() as backing:
+                    fd = os.dup(backing.fileno())
+            os.ftruncate(fd, _SHARED_SIZE)
+            read_end, write_end = os.pipe()
+            os.write(write_end, b"x")
+            fds = (fd, read_end, write_end)
+        self.fds = fds
+        self._map = mmap.mmap(fds[0], _SHARED_SIZE)
+        self._lock_read, self._lock_write = fds[1], fds[2]
+        self._thread_lock = threading.Lock()  # one holder per interpreter, then the pipe
+
+    # -- the cross-interpreter lock ---------------------------------------------------------
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        try:
+            os.read(self._lock_read, 1)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        os.write(self._lock_write, b"x")
+        self._thread_lock.release()
+
+    # -- whence and references ----------------------------------------------------------------
+    def mark_created(self, interp_id: int) -> None:
+        if interp_id < _MAX_IDS:
+            self._map[_WHENCE_AT + interp_id] = WHENCE_STDLIB
+
+    def created_here(self, interp_id: int) -> bool:
+        return interp_id < _MAX_IDS and self._map[_WHENCE_AT + interp_id] == WHENCE_STDLIB
+
+    def add_ref(self, interp_id: int, delta: int) -> int:
+        """Change an interpreter's reference count (under the lock); return the new one."""
+        if interp_id >= _MAX_IDS:
+            return 1
+        at = _REFS_AT + 4 * interp_id
+        (count,) = struct.unpack_from("=i", self._map, at)
+        count = max(count + delta, 0)
+        struct.pack_into("=i", self._map, at, count)
+        return count
+
+    # -- queues ---------------------------------------------------------------------------------
+    def queue_slot(self, qid: int) -> tuple[int, int, int, int]:
+        if qid >= _MAX_IDS:
+            return (0, 0, 3, 0)
+        slot: tuple[int, int, int, int] = _SLOT.unpack_from(
+            self._map, _QUEUES_AT + _SLOT.size * qid
+        )
+        return slot
+
+    def set_queue_slot(self, qid: int, maxsize: int, count: int, op: int, is_queue: int) -> None:
+        if qid >= _MAX_IDS:
+            raise QueueError("ran out of queue IDs")
+        _SLOT.pack_into(self._map, _QUEUES_AT + _SLOT.size * qid, maxsize, count, op, is_queue)
+
+
+#: Set by the bootstrap in interpreters this package creates; None in the main one.
+SHARED_FDS: tuple[int, int, int] | None = None
+
+# 3.12.1: creating interpreters from several threads at once could crash in early 3.12
+# releases; creation is rare and slow anyway, so it is serialised.
+_create_lock = threading.Lock()
+
+
+def _translate(exc: Exception, interp_id: Any = None) -> Exception:
+    text = str(exc)
+    if isinstance(exc, RuntimeError):
+        if text.startswith("unrecognized interpreter ID"):
+            return InterpreterNotFoundError(text)
+        if text in ("interpreter already running", "interpreter running"):
+            return InterpreterError(text)
+        if text == "cannot destroy the current interpreter":
+            return InterpreterError(text)
+    return exc
+
+
+def _parse_run_failed(exc: Exception) -> ExecutionFailed:
+    """3.12's RunFailedError carries only ``"<class 'X'>: msg"``; keep what is there."""
+    from .._errors import excinfo_from
+
+    text = str(exc)
+    names = None
+    msg: str | None = text
+    if text.startswith("<class '") and "'>: " in text:
+        qualified, _, msg = text[len("<class '") :].partition("'>: ")
+        module, _, qualname = qualified.rpartition(".")
+        names = (qualname.rpartition(".")[2], qualname, module or "builtins")
+    return ExecutionFailed(excinfo_from(names, msg, None))
+
+
+class Py312Backend:
+    name = "py312"
+    low_level = "_xxsubinterpreters + _xxinterpchannels (CPython 3.12)"
+    emulates = (
+        "whence, reference-counted lifetime, exec/call with exception snapshots, "
+        "call() with arguments and a result, prepare_main for every 3.14-shareable value, "
+        "queues with unbound-item handling (on channels)"
+    )
+
+    def __init__(self) -> None:
+        self._replies = _common.ThreadLocalReplies()
+        self._shared_state: _Shared | None = None
+        # Each Queue object holds one ChannelID: 3.12 destroys a channel, items and all,
+        # when its last ChannelID in the process is freed, which is the lifetime 3.14 gives
+        # a queue.
+        self._channel_refs: dict[int, list[Any]] = {}
+        self._newborn_channels: dict[int, Any] = {}
+        # Each incref holds one InterpreterID object: 3.12's own process-wide refcount.
+        self._refs: dict[int, list[Any]] = {}
+        # The InterpreterID from create(), handed over to the first incref.
+        self._newborn: dict[int, Any] = {}
+        self._refs_lock = threading.Lock()
+        self._entries = {op: _common.ENTRY_SCRIPT.format(op=op) for op in _common.OPERATIONS}
+        self._in_main = int(_xxsubinterpreters.get_current()) == 0
+        self._exit_hook_registered = False
+
+    @property
+    def _shared(self) -> _Shared:
+        if self._shared_state is None:
+            self._shared_state = _Shared(SHARED_FDS)
+        return self._shared_state
+
+    # -- interpreters -----------------------------------------------------------------------
+    def create(self) -> int:
+        shared = self._shared
+        self._before_first_create()
+        with _create_lock:
+            handle = _xxsubinterpreters.create(isolated=True)
+        interp_id = int(handle)
+        shared.mark_created(interp_id)
+        try:
+            self._after_create(interp_id, shared)
+        except BaseException:
+            del handle  # the last reference: 3.12 destroys the interpreter
+            raise
+        with self._refs_lock:
+            self._newborn[interp_id] = handle
+        return interp_id
+
+    def _before_first_create(self) -> None:
+        if self._exit_hook_registered:
+            return
+        self._exit_hook_registered = True
+        # 3.12.1: an isolated interpreter that fails to import a single-phase extension
+        # module before the main interpreter has imported it corrupts the module's cached
+        # state; a later import elsewhere dies with "double free or corruption".  Import
+        # the usual victims here first (the failure in the subinterpreter stays a clean
+        # ImportError, and datetime/decimal fall back to their pure-Python versions).
+        for name in ("_datetime", "_decimal"):
+            try:
+                __import__(name)
+            except ImportError:
+                pass
+        if self._in_main:
+            # 3.12.1: exiting while an interpreter still has a live (non-daemon) thread
+            # aborts with "Py_EndInterpreter: thread still has a frame".  Destroying our
+            # interpreters first, from the main interpreter, waits for those threads.
+            atexit.register(self._destroy_all_at_exit)
+
+    def _after_create(self, interp_id: int, shared_state: _Shared) -> None:
+        script = (
+            # 3.12.1 deadlock: if `threading` is first imported in a subinterpreter by
+            # thread T, destroying that interpreter from any other thread waits forever
+            # on T's _tstate_lock in threading._shutdown().  The lock belongs to the
+            # *creating* thread's state, which is not a thread of this interpreter; drop
+            # it from the shutdown set.
+            "import threading as _t\n"
+            "if hasattr(_t, '_shutdown_locks'):\n"
+            "    with _t._shutdown_locks_lock:\n"
+            "        _t._shutdown_locks.discard(_t._main_thread._tstate_lock)\n"
+            "del _t\n"
+            + _common.bootstrap_script()
+            + "import interpreters_pep734._backend._py312 as _b\n"
+            "_b.SHARED_FDS = tuple(int(x) for x in __interpreters_pep734_shared__.split())\n"
+            "del _b, __interpreters_pep734_shared__\n"
+        )
+        shared = {
+            "__interpreters_pep734_path__": _common.path_value(),
+            "__interpreters_pep734_shared__": " ".join(map(str, shared_state.fds)),
+        }
+        try:
+            _xxsubinterpreters.run_string(interp_id, script, shared)
+        except _xxsubinterpreters.RunFailedError as exc:
+            raise InterpreterError(
+                f"could not start interpreters_pep734 in the new interpreter: {exc}"
+            ) from None
+
+    def _destroy_all_at_exit(self) -> None:
+        with self._refs_lock:
+            owned = list(self._refs) + list(self._newborn)
+        for interp_id in owned:
+            try:
+                _xxsubinterpreters.destroy(interp_id)
+            except Exception:
+                pass
+
+    def destroy(self, interp_id: int) -> None:
+        interp_id = _common.check_id(interp_id)
+        if self.is_running(interp_id) or interp_id == self.get_current()[0]:
+            pass  # 3.12 refuses below, with the 3.14 error; nothing to fix up
+        else:
+            self._unbind_items(interp_id)
+        try:
+            _xxsubinterpreters.destroy(interp_id)
+        except RuntimeError as exc:
+            raise _translate(exc, interp_id) from None
+        with self._refs_lock:
+            self._refs.pop(interp_id, None)
+            self._newborn.pop(interp_id, None)
+
+    def list_all(self) -> list[tuple[int, int]]:
+        ids = sorted(int(i) for i in _xxsubinterpreters.list_all())
+        return [(i, self._whence_of_existing(i)) for i in ids]
+
+    def get_current(self) -> tuple[int, int]:
+        interp_id = int(_xxsubinterpreters.get_current())
+        return (interp_id, self._whence_of_existing(interp_id))
+
+    def get_main(self) -> tuple[int, int]:
+        return (int(_xxsubinterpreters.get_main()), WHENCE_RUNTIME)
+
+    def _whence_of_existing(self, interp_id: int) -> int:
+        if interp_id == 0:
+            return WHENCE_RUNTIME
+        return WHENCE_STDLIB if self._shared.created_here(interp_id) else WHENCE_UNKNOWN
+
+    def whence(self, interp_id: int) -> int:
+        self.is_running(interp_id)  # raises for an unknown id
+        return self._whence_of_existing(interp_id)
+
+    def is_running(self, interp_id: int) -> bool:
+        interp_id = _common.check_id(interp_id)
+        try:
+            return bool(_xxsubinterpreters.is_running(interp_id))
+        except RuntimeError as exc:
+            raise _translate(exc, interp_id) from None
+
+    def incref(self, interp_id: int) -> None:
+        with self._refs_lock:
+            handle = self._newborn.pop(interp_id, None)
+        if handle is None:
+            try:
+                handle = _xxsubinterpreters.InterpreterID(interp_id)
+            except RuntimeError as exc:
+                raise _translate(exc, interp_id) from None
+        with self._refs_lock:
+            self._refs.setdefault(interp_id, []).append(handle)
+        with self._shared:
+            self._shared.add_ref(interp_id, +1)
+
+    def decref(self, interp_id: int) -> None:
+        with self._refs_lock:
+            handles = self._refs.get(interp_id)
+            if not handles:
+                return
+            handle = handles.pop()
+            if not handles:
+                del self._refs[interp_id]
+        with self._shared:
+            remaining = self._shared.add_ref(interp_id, -1)
+        if remaining == 0:
+            # The last reference anywhere: 3.12 destroys the interpreter when `handle`
+            # goes, and its channels drop the items it sent.  Apply the unbound ops first.
+            try:
+                self._unbind_items(interp_id)
+            except Exception:
+                pass
+        del handle
+
+    # -- running the agent ---------------------------------------------------------------------
+    def _reply_channel(self) -> Any:
+        channel = self._replies.address
+        if channel is None:
+            channel = self._replies.address = _xxinterpchannels.create()
+        return channel
+
+    def run(self, interp_id: int, op: str, request: bytes) -> bytes:
+        channel = self._reply_channel()
+        try:
+            _xxsubinterpreters.run_string(
+                interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: channel}
+            )
+        except _xxsubinterpreters.RunFailedError as exc:
+            raise _parse_run_failed(exc) from None
+        except RuntimeError as exc:
+            raise _translate(exc, interp_id) from None
+        try:
+            response: bytes = _xxinterpchannels.recv(channel)
+        except _xxinterpchannels.ChannelError:
+            raise _common.no_reply(interp_id) from None
+        return response
+
+    def reply(self, reply_to: Any, response: bytes) -> None:
+        _xxinterpchannels.send(reply_to, response)
+
+    # -- queues: a channel per queue, counts in shared memory ---------------------------------
+    # A channel item is marshal((sender id, unbound op, pickled, value)); a marker left for
+    # an item whose interpreter was destroyed has sender -1 and value None.
+
+    def queue_register(self, queue_type: type, empty: type, full: type) -> None:
+        pass  # Queue crosses by pickle (a reference to the same queue) on 3.12
+
+    def _queue_slot(self, qid: int) -> tuple[int, int, int]:
+        maxsize, count, op, is_queue = self._shared.queue_slot(_common.check_qid(qid))
+        if not is_queue or qid not in self._live_channel_ids():
+            raise QueueNotFoundError(f"queue {qid} not found")
+        return maxsize, count, op
+
+    @staticmethod
+    def _live_channel_ids() -> set[int]:
+        return {int(c) for c in _xxinterpchannels.list_all()}
+
+    def queue_create(self, maxsize: int, unboundop: int) -> int:
+        if not -(2**63) <= maxsize < 2**63:
+            raise OverflowError("Python int too large to convert to C ssize_t")
+        channel = _xxinterpchannels.create()
+        qid = int(channel)
+        with self._shared:
+            self._shared.set_queue_slot(qid, maxsize, 0, unboundop, 1)
+        with self._refs_lock:
+            self._newborn_channels[qid] = channel
+        return qid
+
+    def queue_release_creation(self, qid: int) -> None:
+        with self._refs_lock:
+            self._newborn_channels.pop(qid, None)
+
+    def queue_bind(self, qid: int) -> None:
+        self._queue_slot(qid)
+        try:
+            channel = _xxinterpchannels._channel_id(qid)
+        except _xxinterpchannels.ChannelError:
+            raise QueueNotFoundError(f"queue {qid} not found") from None
+        with self._refs_lock:
+            self._channel_refs.setdefault(qid, []).append(channel)
+
+    def queue_release(self, qid: int) -> None:
+        with self._refs_lock:
+            channels = self._channel_refs.get(qid)
+            if not channels:
+                raise QueueError(f"queue {qid} never bound")
+            channel = channels.pop()
+            if not channels:
+                del self._channel_refs[qid]
+        del channel  # the last ChannelID in the process destroys the channel
+
+    def _channel(self, qid: int) -> Any:
+        channels = self._channel_refs.get(qid)
+        if channels:
+            return channels[0]
+        try:
+            return _xxinterpchannels._channel_id(qid)
+        except _xxinterpchannels.ChannelError:
+            raise QueueNotFoundError(f"queue {qid} not found") from None
+
+    def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
+        maxsize, _, default_op = self._queue_slot(qid)
+        if unboundop == -1:
+            unboundop = default_op
+        sender = int(_xxsubinterpreters.get_current())
+        try:
+            item = marshal.dumps((sender, unboundop, pickled, obj))
+        except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here
+            item = marshal.dumps((sender, unboundop, True, _transfer.dumps_queue_item(obj)))
+        channel = self._channel(qid)
+        with self._shared:
+            maxsize, count, op, is_queue = self._shared.queue_slot(qid)
+            if maxsize > 0 and count >= maxsize:
+                raise QueueFull(f"queue {qid} is full")
+            _xxinterpchannels.send(channel, item)
+            self._shared.set_queue_slot(qid, maxsize, count + 1, op, is_queue)
+
+    def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
+        self._queue_slot(qid)
+        channel = self._channel(qid)
+        with self._shared:
+            maxsize, count, op, is_queue = self._shared.queue_slot(qid)
+            try:
+                item = _xxinterpchannels.recv(channel)
+            except _xxinterpchannels.ChannelEmptyError:
+                if count:  # items dropped by 3.12 with no fix-up (should not happen)
+                    self._shared.set_queue_slot(qid, maxsize, 0, op, is_queue)
+                raise QueueEmpty(f"queue {qid} is empty") from None
+            self._shared.set_queue_slot(qid, maxsize, max(count - 1, 0), op, is_queue)
+        sender, unboundop, pickled, value = marshal.loads(item)
+        if sender == -1:
+            return None, False, unboundop
+        return value, pickled, None
+
+    def queue_count(self, qid: int) -> int:
+        return self._queue_slot(qid)[1]
+
+    def queue_maxsize(self, qid: int) -> int:
+        return self._queue_slot(qid)[0]
+
+    def queue_default_unboundop(self, qid: int) -> int:
+        return self._queue_slot(qid)[2]
+
+    def queue_list_all(self) -> list[tuple[int, int]]:
+        result = []
+        for qid in sorted(self._live_channel_ids()):
+            maxsize, count, op, is_queue = self._shared.queue_slot(qid)
+            if is_queue:
+                result.append((qid, op))
+        return result
+
+    def _unbind_items(self, interp_id: int) -> None:
+        """Apply the unbound ops to the items *interp_id* put, before it is destroyed.
+
+        3.12's channels silently drop a destroyed interpreter's items.  Every queue is
+        drained and refilled from this interpreter, in order: the dying interpreter's items
+        are removed (UNBOUND_REMOVE) or replaced by markers (UNBOUND, UNBOUND_ERROR).
+        """
+        for qid, _ in self.queue_list_all():
+            try:
+                channel = _xxinterpchannels._channel_id(qid)
+            except _xxinterpchannels.ChannelError:
+                continue
+            with self._shared:
+                maxsize, count, op, is_queue = self._shared.queue_slot(qid)
+                items = []
+                while True:
+                    try:
+                        items.append(_xxinterpchannels.recv(channel))
+                    except _xxinterpchannels.ChannelError:
+                        break
+                kept = []
+                for item in items:
+                    sender, unboundop, _pickled, _value = marshal.loads(item)
+                    if sender == interp_id:
+                        if unboundop == 1:  # UNBOUND_REMOVE
+                            continue
+                        item = marshal.dumps((-1, unboundop, False, None))
+                    kept.append(item)
+                for item in kept:
+                    _xxinterpchannels.send(channel, item)
+                self._shared.set_queue_slot(qid, maxsize, len(kept), op, is_queue)

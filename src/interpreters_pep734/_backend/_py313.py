@@ -1,0 +1,318 @@
+"""Backend over CPython 3.13's ``_interpreters`` and ``_interpqueues``.
+
+Native: create with reference counting (``reqrefs``), destroy, list, whence, is_running,
+incref/decref.  Emulated: ``call()`` with arguments and a result (3.13's ``call`` takes
+neither), and every exec/call/prepare_main runs through the agent so that an exception is
+snapshotted in Python (3.13.0's C snapshot crashes on an exception whose ``__str__``
+raises, and its ``exec`` crashes on some bad ``shared`` values: gh-126654, gh-127196).
+Replies travel through one ``_interpqueues`` queue per calling thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import _interpqueues
+import _interpreters
+
+from .._errors import (
+    InterpreterError,
+    InterpreterNotFoundError,
+    QueueEmpty,
+    QueueError,
+    QueueFull,
+    QueueNotFoundError,
+)
+from . import _common
+from ._interface import REPLY_NAME, REQUEST_NAME
+
+_REPLACE = 3  # unbound op: keep the slot, never used for replies
+
+
+def _queue_protocol() -> tuple[int, ...]:
+    """The extra arguments ``_interpqueues.create`` and ``put`` take on this build.
+
+    3.13.0 through at least 3.13.18 take ``(maxsize, fmt, unboundop)`` and
+    ``(qid, obj, fmt, unboundop)``; the 3.14 generation takes ``(maxsize, unboundop,
+    fallback)``.  Probed, not read from the version.
+    """
+    try:
+        qid = _interpqueues.create(0, 0, _REPLACE)
+    except (TypeError, ValueError):
+        qid = _interpqueues.create(0, _REPLACE, -1)
+        _interpqueues.destroy(qid)
+        return (_REPLACE, -1)
+    _interpqueues.destroy(qid)
+    return (0, _REPLACE)
+
+
+#: ``fmt`` of the agent's reply queues (3.13 stores the value as given): they are hidden
+#: from ``list_all()`` and refused by ``Queue(id)``.
+_REPLY_FMT = 0x7E7
+
+
+class _ReplyQueue:
+    """A queue id owned by one thread; released when the thread ends."""
+
+    __slots__ = ("qid",)
+
+    def __init__(self, extra: tuple[int, ...]) -> None:
+        if extra[0] == 0:
+            self.qid: int = _interpqueues.create(0, _REPLY_FMT, _REPLACE)
+        else:
+            self.qid = _interpqueues.create(0, *extra)
+
+    def __del__(self) -> None:
+        try:
+            _interpqueues.destroy(self.qid)
+        except Exception:
+            pass
+
+
+class Py313Backend:
+    name = "py313"
+    low_level = "_interpreters + _interpqueues (CPython 3.13)"
+    emulates = (
+        "call() with arguments and a result, exception snapshots for exec/call, "
+        "prepare_main for every 3.14-shareable value, blocking queues with timeouts"
+    )
+
+    def __init__(self) -> None:
+        self._queue_extra = _queue_protocol()
+        self._replies = _common.ThreadLocalReplies()
+        self._defaults: dict[int, int] = {}
+        self._entries = {
+            op: compile(_common.ENTRY_SCRIPT.format(op=op), "<interpreters_pep734>", "exec")
+            for op in _common.OPERATIONS
+        }
+
+    # -- errors ---------------------------------------------------------------------------
+    @staticmethod
+    def _translate(exc: Exception) -> Exception:
+        if isinstance(exc, _interpreters.InterpreterNotFoundError):
+            return InterpreterNotFoundError(*exc.args)
+        if isinstance(exc, _interpreters.InterpreterError):
+            return InterpreterError(*exc.args)
+        return exc
+
+    # -- interpreters -----------------------------------------------------------------------
+    def create(self) -> int:
+        try:
+            interp_id: int = _interpreters.create("isolated", reqrefs=True)
+        except _interpreters.InterpreterError as exc:
+            raise self._translate(exc) from None
+        try:
+            excinfo = _interpreters.exec(
+                interp_id,
+                _common.bootstrap_script(),
+                {"__interpreters_pep734_path__": _common.path_value()},
+            )
+        except BaseException:
+            _interpreters.destroy(interp_id)
+            raise
+        if excinfo is not None:
+            _interpreters.destroy(interp_id)
+            raise InterpreterError(
+                f"could not start interpreters_pep734 in the new interpreter: {excinfo.formatted}"
+            )
+        return interp_id
+
+    def destroy(self, interp_id: int) -> None:
+        try:
+            _interpreters.destroy(_common.check_id(interp_id))
+        except _interpreters.InterpreterError as exc:
+            raise self._translate(exc) from None
+
+    def list_all(self) -> list[tuple[int, int]]:
+        return sorted(_interpreters.list_all(require_ready=True))
+
+    def get_current(self) -> tuple[int, int]:
+        current: tuple[int, int] = _interpreters.get_current()
+        return current
+
+    def get_main(self) -> tuple[int, int]:
+        main: tuple[int, int] = _interpreters.get_main()
+        return main
+
+    def whence(self, interp_id: int) -> int:
+        try:
+            value: int = _interpreters.whence(_common.check_id(interp_id))
+        except _interpreters.InterpreterError as exc:
+            raise self._translate(exc) from None
+        return value
+
+    def is_running(self, interp_id: int) -> bool:
+        try:
+            return bool(_interpreters.is_running(_common.check_id(interp_id)))
+        except _interpreters.InterpreterError as exc:
+            raise self._translate(exc) from None
+
+    def incref(self, interp_id: int) -> None:
+        try:
+            _interpreters.incref(interp_id)
+        except _interpreters.InterpreterError as exc:
+            raise self._translate(exc) from None
+
+    def decref(self, interp_id: int) -> None:
+        try:
+            _interpreters.decref(interp_id)
+        except _interpreters.InterpreterError as exc:
+            raise self._translate(exc) from None
+
+    # -- running the agent ---------------------------------------------------------------------
+    def _reply_queue(self) -> int:
+        holder = self._replies.address
+        if holder is None:
+            holder = self._replies.address = _ReplyQueue(self._queue_extra)
+        qid: int = holder.qid
+        return qid
+
+    def run(self, interp_id: int, op: str, request: bytes) -> bytes:
+        qid = self._reply_queue()
+        try:
+            excinfo = _interpreters.exec(
+                interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: qid}
+            )
+        except _interpreters.InterpreterError as exc:
+            raise self._translate(exc) from None
+        if excinfo is not None:
+            # The agent itself failed before it could answer (it answers every error of
+            # the user's code).  Clean up what it could not take.
+            self._forget_request(interp_id)
+            from .._errors import ExecutionFailed
+
+            raise ExecutionFailed(excinfo)
+        try:
+            item = _interpqueues.get(qid)
+        except _interpqueues.QueueError:
+            raise _common.no_reply(interp_id) from None
+        except Exception as exc:  # QueueEmpty is a Python class only the stdlib registers
+            raise _common.no_reply(interp_id) from exc
+        response: bytes = item[0]
+        return response
+
+    def _forget_request(self, interp_id: int) -> None:
+        cleanup = f"globals().pop({REQUEST_NAME!r}, None); globals().pop({REPLY_NAME!r}, None)"
+        try:
+            _interpreters.exec(interp_id, cleanup)
+        except Exception:
+            pass
+
+    def reply(self, reply_to: Any, response: bytes) -> None:
+        _interpqueues.put(reply_to, response, *self._queue_extra)
+
+    # -- queues: native, with the pickle fallback and id checks done here ---------------------
+    @staticmethod
+    def _translate_queue(exc: Exception) -> Exception:
+        if isinstance(exc, _interpqueues.QueueNotFoundError):
+            return QueueNotFoundError(*exc.args)
+        if isinstance(exc, _interpqueues.QueueError) and not isinstance(
+            exc, (QueueEmpty, QueueFull)
+        ):
+            return QueueError(*exc.args)
+        return exc
+
+    def queue_register(self, queue_type: type, empty: type, full: type) -> None:
+        # 3.13.0 looks QueueEmpty/QueueFull up in test.support.interpreters unless they are
+        # registered in *this* interpreter; registering Queue makes it natively shareable
+        # (the receiver calls Queue(qid), which binds).
+        _interpqueues._register_heap_types(queue_type, empty, full)
+
+    def queue_create(self, maxsize: int, unboundop: int) -> int:
+        if not -(2**63) <= maxsize < 2**63:
+            raise OverflowError("Python int too large to convert to C ssize_t")
+        if self._queue_extra[0] == 0:  # (maxsize, fmt, unboundop)
+            qid: int = _interpqueues.create(maxsize, 0, unboundop)
+        else:  # (maxsize, unboundop, fallback)
+            qid = _interpqueues.create(maxsize, unboundop, -1)
+        return qid
+
+    def queue_release_creation(self, qid: int) -> None:
+        pass  # a new queue starts with no binding; the Queue object takes the first
+
+    def queue_bind(self, qid: int) -> None:
+        qid = _common.check_qid(qid)
+        if self._queue_extra[0] == 0 and self._is_reply_queue(qid):
+            raise QueueNotFoundError(f"queue {qid} not found")
+        try:
+            _interpqueues.bind(qid)
+        except _interpqueues.QueueError as exc:
+            raise self._translate_queue(exc) from None
+
+    @staticmethod
+    def _is_reply_queue(qid: int) -> bool:
+        try:
+            return bool(_interpqueues.get_queue_defaults(qid)[0] == _REPLY_FMT)
+        except _interpqueues.QueueError:
+            return False
+
+    def queue_release(self, qid: int) -> None:
+        try:
+            _interpqueues.release(_common.check_qid(qid))
+        except _interpqueues.QueueError as exc:
+            raise self._translate_queue(exc) from None
+
+    def _default_unboundop(self, qid: int) -> int:
+        try:
+            return self._defaults[qid]
+        except KeyError:
+            op = self._defaults[qid] = self.queue_default_unboundop(qid)
+            return op
+
+    def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
+        qid = _common.check_qid(qid)
+        if unboundop == -1:
+            unboundop = self._default_unboundop(qid)
+        try:
+            if self._queue_extra[0] == 0:
+                _interpqueues.put(qid, obj, 1 if pickled else 0, unboundop)
+            else:
+                _interpqueues.put(qid, (obj, pickled), unboundop, -1)
+        except _interpqueues.QueueError as exc:
+            raise self._translate_queue(exc) from None
+
+    def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
+        try:
+            item = _interpqueues.get(_common.check_qid(qid))
+        except _interpqueues.QueueError as exc:
+            raise self._translate_queue(exc) from None
+        if len(item) == 3:
+            obj, fmt, unboundop = item
+            return obj, fmt == 1, unboundop
+        pair, unboundop = item
+        if unboundop is not None:
+            return None, False, unboundop
+        obj, pickled = pair
+        return obj, pickled, None
+
+    def queue_count(self, qid: int) -> int:
+        try:
+            count: int = _interpqueues.get_count(_common.check_qid(qid))
+        except _interpqueues.QueueError as exc:
+            raise self._translate_queue(exc) from None
+        return count
+
+    def queue_maxsize(self, qid: int) -> int:
+        try:
+            maxsize: int = _interpqueues.get_maxsize(_common.check_qid(qid))
+        except _interpqueues.QueueError as exc:
+            raise self._translate_queue(exc) from None
+        return maxsize
+
+    def queue_default_unboundop(self, qid: int) -> int:
+        try:
+            defaults = _interpqueues.get_queue_defaults(_common.check_qid(qid))
+        except _interpqueues.QueueError as exc:
+            raise self._translate_queue(exc) from None
+        op: int = defaults[-1] if self._queue_extra[0] == 0 else defaults[0]
+        return op
+
+    def queue_list_all(self) -> list[tuple[int, int]]:
+        result = []
+        for entry in _interpqueues.list_all():
+            qid = entry[0]
+            if len(entry) == 3 and self._queue_extra[0] == 0 and entry[1] == _REPLY_FMT:
+                continue
+            op = entry[2] if self._queue_extra[0] == 0 else entry[1]
+            result.append((qid, op))
+        return result

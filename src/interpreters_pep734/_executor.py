@@ -1,0 +1,352 @@
+"""``InterpreterPoolExecutor`` for 3.12 and 3.13: mirrors ``concurrent.futures.interpreter``.
+
+A thread pool whose every worker thread owns one interpreter from ``create()``.  The
+initializer and each task run in that interpreter through ``Interpreter.call()``.
+
+The ``ThreadPoolExecutor`` of 3.12 and 3.13 calls the initializer and the tasks directly in
+its worker threads; 3.14 made that pluggable (``prepare_context`` and worker contexts).  This
+module keeps the inherited parts that did not change (the work queue, ``shutdown()``,
+``_idle_semaphore``, the exit hook of ``concurrent.futures.thread``) and brings its own
+``submit()``, worker loop and worker context.
+
+Differences from 3.14, all in the user's favour:
+
+* no results queue: a task that raises returns a small record (the pickled exception and a
+  description of it) instead, so a task costs one ``call()`` and nothing can hang waiting
+  for an exception that never arrives;
+* an exception that pickles in the worker but cannot be rebuilt in the caller gives the
+  ``ExecutionFailed`` (as an unpicklable one does) rather than an unpickling error;
+* workers see the submitting interpreter's ``sys.path``, as ``call()`` does (cpython #126714).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import queue
+import threading
+import weakref
+from collections.abc import Callable
+from concurrent.futures import _base
+from concurrent.futures import thread as _thread
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    NoReturn,
+    ParamSpec,
+    TypeVar,
+    TypeVarTuple,
+    cast,
+    overload,
+)
+
+if TYPE_CHECKING:
+    from ._interpreter import Interpreter
+
+__all__ = ["BrokenInterpreterPool", "InterpreterPoolExecutor"]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
+
+#: ``(callable, args, kwargs)``: what a worker is asked to run.
+_Task = tuple[Any, tuple[Any, ...], dict[str, Any]]
+
+_THIS_FILE = __file__
+
+_INIT_FAILED = "A thread initializer failed, the thread pool is not usable anymore"
+
+
+# -- inside the worker's interpreter --------------------------------------------------------
+
+
+class _TaskFailed:
+    """Returned by ``_run_task`` in place of a result when the task raised.
+
+    ``data`` is the pickled exception; ``failure`` is ``_transfer.snapshot()`` of it: the
+    type's names, the message and the formatted traceback, as ``ExecutionFailed`` needs.
+    """
+
+    __slots__ = ("data", "failure")
+
+    def __init__(self, data: bytes, failure: tuple[Any, ...]) -> None:
+        self.data = data
+        self.failure = failure
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_TaskFailed, (self.data, self.failure))
+
+    def reraise(self) -> NoReturn:
+        """In the caller: raise the task's exception, its cause the ``ExecutionFailed``."""
+        from ._errors import ExecutionFailed, excinfo_from
+
+        names, msg, display = self.failure
+        wrapper = ExecutionFailed(excinfo_from(names, msg, display))
+        try:
+            exc = pickle.loads(self.data)
+        except Exception:
+            exc = None  # e.g. a class that exists only in the worker
+        if not isinstance(exc, BaseException):
+            raise wrapper
+        exc.__context__ = wrapper  # as if raised while handling it, as 3.14 does
+        raise exc from wrapper
+
+
+def _run_task(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run one task; called in the worker's interpreter through ``Interpreter.call()``.
+
+    An exception that pickles comes back as a ``_TaskFailed``; any other one is left
+    uncaught, so that ``call()`` raises ``ExecutionFailed`` for it.
+    """
+    try:
+        return fn(*args, **kwargs)
+    except BaseException as exc:
+        from . import _transfer
+
+        try:
+            data: bytes | None = pickle.dumps(exc, _transfer.PICKLE_PROTOCOL)
+        except Exception:
+            data = None
+        if data is None:
+            raise
+        return _TaskFailed(data, _transfer.snapshot(exc, _THIS_FILE))
+
+
+# -- in the pool's interpreter ---------------------------------------------------------------
+
+
+class _WorkerContext:
+    """The interpreter of one worker thread: made, used and closed in that thread."""
+
+    def __init__(self, init_task: _Task | None) -> None:
+        self.init_task = init_task
+        self.interp: Interpreter | None = None
+
+    def initialize(self) -> None:
+        from . import _interpreter
+
+        self.interp = _interpreter.create()
+        try:
+            if self.init_task is not None:
+                self.run(self.init_task)
+        except BaseException:
+            self.finalize()
+            raise
+
+    def finalize(self) -> None:
+        interp, self.interp = self.interp, None
+        if interp is None:
+            return
+        from ._errors import InterpreterNotFoundError
+
+        with contextlib.suppress(InterpreterNotFoundError):  # somebody closed it already
+            interp.close()
+
+    def run(self, task: _Task) -> Any:
+        fn, args, kwargs = task
+        assert self.interp is not None
+        result = self.interp.call(_run_task, fn, args, kwargs)
+        if type(result) is _TaskFailed:
+            result.reraise()
+        return result
+
+
+class _WorkItem:
+    """A submitted task and its future (``shutdown()`` and friends only use ``future``)."""
+
+    __slots__ = ("future", "task")
+
+    def __init__(self, future: _base.Future[Any], task: _Task) -> None:
+        self.future = future
+        self.task = task
+
+    def run(self, ctx: _WorkerContext) -> None:
+        if not self.future.set_running_or_notify_cancel():
+            return
+        try:
+            result = ctx.run(self.task)
+        except BaseException as exc:
+            self.future.set_exception(exc)
+            del exc, self  # no cycle through the traceback's frames
+        else:
+            self.future.set_result(result)
+
+
+def _worker(
+    executor_ref: weakref.ref[InterpreterPoolExecutor],
+    ctx: _WorkerContext,
+    work_queue: queue.SimpleQueue[_WorkItem | None],
+) -> None:
+    """The loop of one worker thread: ``ThreadPoolExecutor``'s, around an interpreter."""
+    try:
+        ctx.initialize()
+    except BaseException:
+        _base.LOGGER.critical("Exception in initializer:", exc_info=True)
+        executor = executor_ref()
+        if executor is not None:
+            executor._initializer_failed()
+        return
+    try:
+        while True:
+            try:
+                item = work_queue.get_nowait()
+            except queue.Empty:
+                # Idle: let the next submit() use this thread rather than start one.
+                executor = executor_ref()
+                if executor is not None:
+                    executor._idle_semaphore.release()
+                del executor
+                item = work_queue.get(block=True)
+            if item is not None:
+                item.run(ctx)
+                del item  # drop the references before blocking again
+                continue
+            # A wake-up: leave if the process is exiting or the pool is gone or shut down.
+            executor = executor_ref()
+            if _thread._shutdown or executor is None or executor._shutdown:
+                if executor is not None:
+                    executor._shutdown = True
+                work_queue.put(None)  # pass the wake-up on to the next worker
+                return
+            del executor
+    except BaseException:
+        _base.LOGGER.critical("Exception in worker", exc_info=True)
+    finally:
+        ctx.finalize()
+
+
+def _default_max_workers() -> int:
+    # 3.13+ counts the CPUs this process may use, as 3.14's executors do.
+    process_cpu_count: Callable[[], int | None] | None = getattr(os, "process_cpu_count", None)
+    if process_cpu_count is not None:
+        count = process_cpu_count()
+    elif hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:
+        count = os.cpu_count()
+    return min(32, (count or 1) + 4)
+
+
+class BrokenInterpreterPool(_thread.BrokenThreadPool):
+    """Raised when a worker thread in an InterpreterPoolExecutor failed initializing."""
+
+
+class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
+    """A ``ThreadPoolExecutor`` whose workers each run calls in their own interpreter."""
+
+    BROKEN = BrokenInterpreterPool
+
+    _init_task: _Task | None
+
+    @overload
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        thread_name_prefix: str = "",
+        initializer: Callable[[], object] | None = None,
+        initargs: tuple[()] = (),
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        thread_name_prefix: str = "",
+        *,
+        initializer: Callable[[*_Ts], object],
+        initargs: tuple[*_Ts],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        max_workers: int | None,
+        thread_name_prefix: str,
+        initializer: Callable[[*_Ts], object],
+        initargs: tuple[*_Ts],
+    ) -> None: ...
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        thread_name_prefix: str = "",
+        initializer: Callable[..., object] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
+        """Initializes a new InterpreterPoolExecutor instance.
+
+        Args:
+            max_workers: How many interpreters (one per worker thread) may run calls
+                at once.
+            thread_name_prefix: A prefix for the names of the worker threads.
+            initializer: A callable run first in each worker's interpreter.
+            initargs: The arguments for the initializer.
+        """
+        # _counter: ThreadPoolExecutor's, shared by every pool (missing from typeshed).
+        counter: Callable[[], int] = self._counter  # type: ignore[attr-defined]
+        thread_name_prefix = thread_name_prefix or f"InterpreterPoolExecutor-{counter()}"
+        if max_workers is None:
+            max_workers = _default_max_workers()
+        # The base class checks max_workers.  The initializer is not given to it: it would
+        # reject a non-callable one, which 3.14 lets fail later, in the worker.
+        super().__init__(max_workers, thread_name_prefix)
+        if isinstance(initializer, str):
+            raise TypeError("scripts not supported")
+        self._init_task = None if initializer is None else (initializer, tuple(initargs), {})
+
+    def submit(
+        self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> _base.Future[_T]:
+        with self._shutdown_lock, _thread._global_shutdown_lock:
+            if self._broken:
+                raise BrokenInterpreterPool(self._broken)
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            if _thread._shutdown:
+                raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+            if isinstance(fn, str):
+                raise TypeError("scripts not supported")
+            future: _base.Future[_T] = _base.Future()
+            work_queue: queue.SimpleQueue[Any] = self._work_queue
+            work_queue.put(_WorkItem(future, (fn, args, kwargs)))
+            self._adjust_thread_count()
+            return future
+
+    submit.__doc__ = _base.Executor.submit.__doc__
+
+    def _adjust_thread_count(self) -> None:
+        if self._idle_semaphore.acquire(timeout=0):
+            return  # an idle worker will take the item
+
+        # If the executor is collected, wake the workers so that they exit.
+        def wake_up(_: object, q: queue.SimpleQueue[Any] = self._work_queue) -> None:
+            q.put(None)
+
+        num_threads = len(self._threads)
+        if num_threads < self._max_workers:
+            thread = threading.Thread(
+                name=f"{self._thread_name_prefix or self}_{num_threads}",
+                target=_worker,
+                args=(
+                    weakref.ref(self, wake_up),
+                    _WorkerContext(self._init_task),
+                    self._work_queue,
+                ),
+            )
+            thread.start()
+            cast("set[threading.Thread]", self._threads).add(thread)
+            # Joined by concurrent.futures.thread's exit hook (threading._register_atexit).
+            threads_queues = cast(
+                "weakref.WeakKeyDictionary[threading.Thread, Any]", _thread._threads_queues
+            )
+            threads_queues[thread] = self._work_queue
+
+    def _initializer_failed(self) -> None:
+        with self._shutdown_lock:
+            self._broken = _INIT_FAILED  # type: ignore[assignment]
+            # Fail everything still queued.
+            while True:
+                try:
+                    item = self._work_queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item.future.set_exception(BrokenInterpreterPool(_INIT_FAILED))

@@ -1,0 +1,241 @@
+"""``Interpreter`` and the module functions of ``concurrent.interpreters``, for 3.12/3.13.
+
+Written once against the backend interface; it never asks which CPython it runs on.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from . import _transfer
+from ._backend import BACKEND
+from ._backend._interface import (
+    WHENCE_CAPI,
+    WHENCE_LEGACY_CAPI,
+    WHENCE_RUNTIME,
+    WHENCE_STDLIB,
+    WHENCE_UNKNOWN,
+    WHENCE_XI,
+    Backend,
+)
+from ._errors import InterpreterError, InterpreterNotFoundError
+
+__all__ = ["Interpreter", "create", "get_current", "get_main", "is_shareable", "list_all"]
+
+assert BACKEND is not None
+_backend: Backend = BACKEND
+
+is_shareable = _transfer.is_shareable
+
+_paths = _transfer.PathTracker()
+
+
+def create() -> Interpreter:
+    """Return a new (idle) Python interpreter."""
+    interp_id = _backend.create()
+    return Interpreter(interp_id, _ownsref=True)
+
+
+def list_all() -> list[Interpreter]:
+    """Return all existing interpreters."""
+    return [Interpreter(i, _whence=whence) for i, whence in _backend.list_all()]
+
+
+def get_current() -> Interpreter:
+    """Return the currently running interpreter."""
+    interp_id, whence = _backend.get_current()
+    return Interpreter(interp_id, _whence=whence)
+
+
+def get_main() -> Interpreter:
+    """Return the main interpreter."""
+    interp_id, whence = _backend.get_main()
+    return Interpreter(interp_id, _whence=whence)
+
+
+# One object per interpreter id, per interpreter (each interpreter has its own module).
+_known: weakref.WeakValueDictionary[int, Interpreter] = weakref.WeakValueDictionary()
+
+
+class Interpreter:
+    """A single Python interpreter.
+
+    Attributes:
+
+    "id" - the unique process-global ID number for the interpreter
+    "whence" - indicates where the interpreter was created
+
+    If the interpreter wasn't created by this module
+    then any method that modifies the interpreter will fail,
+    i.e. .close(), .prepare_main(), .exec(), and .call()
+    """
+
+    _WHENCE_TO_STR = {
+        WHENCE_UNKNOWN: "unknown",
+        WHENCE_RUNTIME: "runtime init",
+        WHENCE_LEGACY_CAPI: "legacy C-API",
+        WHENCE_CAPI: "C-API",
+        WHENCE_XI: "cross-interpreter C-API",
+        WHENCE_STDLIB: "_interpreters module",
+    }
+
+    _id: int
+    _whence: int
+    _ownsref: bool
+
+    def __new__(
+        cls, id: int, /, _whence: int | None = None, _ownsref: bool | None = None
+    ) -> Interpreter:
+        if not isinstance(id, int):
+            raise TypeError(f"id must be an int, got {id!r}")
+        id = int(id)
+        if _whence is None:
+            _whence = WHENCE_STDLIB if _ownsref else _backend.whence(id)
+        if _ownsref is None:
+            _ownsref = _whence == WHENCE_STDLIB
+        try:
+            self = _known[id]
+        except KeyError:
+            self = super().__new__(cls)
+            self._id = id
+            self._whence = _whence
+            self._ownsref = False
+            if _ownsref:
+                _backend.incref(id)  # may raise InterpreterNotFoundError
+                self._ownsref = True
+            _known[id] = self
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id})"
+
+    def __hash__(self) -> int:
+        return hash(self._id)
+
+    def __del__(self) -> None:
+        self._decref()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._id,))
+
+    def _decref(self) -> None:
+        if not getattr(self, "_ownsref", False):
+            return
+        self._ownsref = False
+        try:
+            _backend.decref(self._id)
+        except InterpreterNotFoundError:
+            pass
+
+    @property
+    def id(self) -> int:
+        return self._id
+
+    @property
+    def whence(self) -> str:
+        return self._WHENCE_TO_STR[self._whence]
+
+    def is_running(self) -> bool:
+        """Return whether or not the identified interpreter is running."""
+        return _backend.is_running(self._id)
+
+    # Everything past here is available only to interpreters created by
+    # interpreters.create().
+
+    def _require_own(self, what: str) -> None:
+        if self._whence != WHENCE_STDLIB:
+            raise InterpreterError(f"cannot {what} unrecognized interpreter {self._id}")
+
+    def close(self) -> None:
+        """Finalize and destroy the interpreter.
+
+        Attempting to destroy the current interpreter results
+        in an InterpreterError.
+        """
+        self._require_own("destroy")
+        _backend.destroy(self._id)
+
+    def prepare_main(
+        self, ns: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None, /, **kwargs: Any
+    ) -> None:
+        """Bind the given values into the interpreter's __main__.
+
+        The values must be shareable.
+        """
+        updates = dict(ns, **kwargs) if ns is not None else kwargs
+        self._require_own("update __main__ for")
+        if not updates:
+            raise ValueError("arg 2 must be a non-empty dict")
+        for name, value in updates.items():
+            if not isinstance(name, str):
+                raise TypeError("bad argument type for built-in operation")
+            if "\0" in name:
+                raise ValueError("found embedded NULL character")
+            _transfer.check_natively_shareable(value)
+        # Converted in full before anything is sent: on failure nothing is bound.
+        response = _backend.run(self._id, "set_main", _transfer.encode_namespace(updates))
+        _transfer.decode_response(response)
+
+    def exec(self, code: Any, /) -> None:
+        """Run the given source code in the interpreter.
+
+        This is essentially the same as calling the builtin "exec"
+        with this interpreter, using the __dict__ of its __main__
+        module as both globals and locals.
+
+        There is no return value.
+
+        If the code raises an unhandled exception then an ExecutionFailed
+        exception is raised, which summarizes the unhandled exception.
+        The actual exception is discarded because objects cannot be
+        shared between interpreters.
+
+        This blocks the current Python thread until done.  During
+        that time, the previous interpreter is allowed to run
+        in other threads.
+        """
+        self._require_own("exec code for")
+        script = _transfer.script_code(code)
+        request = _transfer.encode_exec(script, _paths.changes_for(self._id))
+        _transfer.decode_response(_backend.run(self._id, "exec", request))
+
+    def _call(
+        self, callable: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        self._require_own("make a call in")
+        if not callable_(callable):
+            raise TypeError(f"expected a callable, got {callable!r}")
+        request = _transfer.encode_call(callable, args, kwargs, _paths.changes_for(self._id))
+        return _transfer.decode_response(_backend.run(self._id, "call", request))
+
+    def call(self, callable: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Call the object in the interpreter with given args/kwargs.
+
+        Nearly all callables, args, kwargs, and return values are
+        supported.  All "shareable" objects are supported, as are
+        "stateless" functions (meaning non-closures that do not use
+        any globals).  This method will fall back to pickle.
+
+        If the callable raises an exception then the error display
+        (including full traceback) is sent back between the interpreters
+        and an ExecutionFailed exception is raised, much like what
+        happens with Interpreter.exec().
+        """
+        return self._call(callable, args, kwargs)
+
+    def call_in_thread(
+        self, callable: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> threading.Thread:
+        """Return a new thread that calls the object in the interpreter.
+
+        The return value and any raised exception are discarded.
+        """
+        thread = threading.Thread(target=self._call, args=(callable, args, kwargs))
+        thread.start()
+        return thread
+
+
+callable_ = callable

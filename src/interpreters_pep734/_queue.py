@@ -1,0 +1,316 @@
+"""Cross-interpreter queues (``concurrent.interpreters._queues``) for CPython 3.12/3.13.
+
+Written once against the backend's queue primitives.  Differences from 3.14, on purpose:
+a blocked ``get()``/``put()`` polls with a back-off that starts at a few microseconds
+(3.14 sleeps 10 ms between tries), and float timeouts are honoured (3.14 truncates them
+with ``int()``).
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from typing import Any
+
+from . import _transfer, _unbound
+from ._backend import BACKEND
+from ._backend._interface import Backend
+from ._errors import (
+    ItemInterpreterDestroyed,
+    QueueEmpty,
+    QueueError,
+    QueueFull,
+    QueueNotFoundError,
+)
+from ._unbound import UNBOUND_ERROR, UNBOUND_REMOVE
+
+__all__ = [
+    "UNBOUND",
+    "UNBOUND_ERROR",
+    "UNBOUND_REMOVE",
+    "ItemInterpreterDestroyed",
+    "Queue",
+    "QueueEmpty",
+    "QueueError",
+    "QueueFull",
+    "QueueNotFoundError",
+    "create",
+    "list_all",
+]
+
+assert BACKEND is not None
+_backend: Backend = BACKEND
+
+UNBOUND = _unbound.UnboundItem.singleton("queue", "interpreters_pep734._queues")
+
+# Polling back-off for blocking get()/put(): a few yields, then sleeps that double from
+# 20 µs up to 1 ms.  A waiting thread wakes within about twice the time an item took to
+# arrive, and an idle one costs about a thousand cheap checks a second.
+_SPINS = 4
+_FIRST_SLEEP = 20e-6
+_LONGEST_SLEEP = 1e-3
+
+
+def _serialize_unbound(unbound: object) -> int:
+    if unbound is UNBOUND:
+        unbound = _unbound.UNBOUND
+    return _unbound.serialize_unbound(unbound)[0]
+
+
+def _resolve_unbound(flag: int) -> object:
+    resolved = _unbound.resolve_unbound(flag, ItemInterpreterDestroyed)
+    return UNBOUND if resolved is _unbound.UNBOUND else resolved
+
+
+def create(maxsize: int = 0, *, unbounditems: object = UNBOUND) -> Queue:
+    """Return a new cross-interpreter queue.
+
+    The queue may be used to pass data safely between interpreters.
+
+    "unbounditems" sets the default for Queue.put(); see that method for
+    supported values.  The default value is UNBOUND, which replaces
+    the unbound item.
+    """
+    unboundop = _serialize_unbound(unbounditems)
+    maxsize = _index(maxsize, "maxsize")
+    qid = _backend.queue_create(maxsize, unboundop)
+    self = Queue(qid)
+    _backend.queue_release_creation(qid)
+    self._set_unbound(unboundop, unbounditems)
+    return self
+
+
+def list_all() -> list[Queue]:
+    """Return a list of all open queues."""
+    queues = []
+    for qid, unboundop in _backend.queue_list_all():
+        self = Queue(qid)
+        if not hasattr(self, "_unbound"):
+            self._set_unbound(unboundop)
+        queues.append(self)
+    return queues
+
+
+def _index(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        if not isinstance(value, int):
+            raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer")
+    return int(value.__index__())
+
+
+def _timeout_deadline(timeout: Any) -> float | None:
+    if timeout is None:
+        return None
+    if not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number, got {timeout!r}")
+    if timeout < 0:
+        raise ValueError("timeout value must be non-negative")
+    return time.monotonic() + timeout
+
+
+class _Waiter:
+    """The back-off between tries of a blocking operation."""
+
+    __slots__ = ("deadline", "delay", "spins")
+
+    def __init__(self, timeout: Any) -> None:
+        self.deadline = _timeout_deadline(timeout)
+        self.spins = _SPINS
+        self.delay = _FIRST_SLEEP
+
+    def wait(self) -> bool:
+        """Sleep a little; False once the deadline has passed."""
+        if self.deadline is None:
+            pause = self.delay
+        else:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            pause = min(self.delay, remaining)
+        if self.spins:
+            self.spins -= 1
+            time.sleep(0)
+            return True
+        time.sleep(pause)
+        self.delay = min(self.delay * 2, _LONGEST_SLEEP)
+        return True
+
+
+_known_queues: weakref.WeakValueDictionary[int, Queue] = weakref.WeakValueDictionary()
+
+
+class Queue:
+    """A cross-interpreter queue."""
+
+    _id: int
+    _unbound: tuple[int, object]
+    _maxsize: int
+
+    def __new__(cls, id: int, /) -> Queue:
+        # There is only one instance for any given ID.
+        if isinstance(id, int):
+            id = int(id)
+        else:
+            raise TypeError(f"id must be an int, got {id!r}")
+        try:
+            self = _known_queues[id]
+        except KeyError:
+            self = super().__new__(cls)
+            self._id = id
+            _backend.queue_bind(id)  # raises QueueNotFoundError for an unknown id
+            _known_queues[id] = self
+        return self
+
+    def __del__(self) -> None:
+        try:
+            _backend.queue_release(self._id)
+        except (QueueNotFoundError, AttributeError):
+            pass
+        try:
+            del _known_queues[self._id]
+        except (KeyError, AttributeError):
+            pass
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id})"
+
+    def __hash__(self) -> int:
+        return hash(self._id)
+
+    # for pickling:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._id,))
+
+    def _set_unbound(self, op: int, items: object = None) -> tuple[int, object]:
+        if items is None:
+            items = _resolve_unbound(op)
+        self._unbound = (op, items)
+        return self._unbound
+
+    @property
+    def id(self) -> int:
+        return self._id
+
+    @property
+    def unbounditems(self) -> object:
+        try:
+            _, items = self._unbound
+        except AttributeError:
+            op = _backend.queue_default_unboundop(self._id)
+            _, items = self._set_unbound(op)
+        return items
+
+    @property
+    def maxsize(self) -> int:
+        try:
+            return self._maxsize
+        except AttributeError:
+            self._maxsize = _backend.queue_maxsize(self._id)
+            return self._maxsize
+
+    def empty(self) -> bool:
+        return self.qsize() == 0
+
+    def full(self) -> bool:
+        maxsize = self.maxsize
+        return maxsize > 0 and self.qsize() >= maxsize
+
+    def qsize(self) -> int:
+        return _backend.queue_count(self._id)
+
+    def put(
+        self,
+        obj: object,
+        block: bool = True,
+        timeout: float | None = None,
+        *,
+        unbounditems: object = None,
+        _delay: float = 10 / 1000,
+    ) -> None:
+        """Add the object to the queue.
+
+        If "block" is true, this blocks while the queue is full; "timeout" (seconds, a
+        float is honoured) bounds the wait, after which QueueFull is raised.
+
+        For most objects, the object received through Queue.get() will
+        be a new one, equivalent to the original and not sharing any
+        actual underlying data.  A Queue comes through as the same queue.
+        Natively shareable values (see interpreters.is_shareable()) cross
+        without pickle; everything else is pickled.
+
+        "unbounditems" controls the behavior of Queue.get() for the given
+        object if the current interpreter (calling put()) is later
+        destroyed: None (the default) uses the queue's default, set with
+        create_queue(), which is usually UNBOUND; UNBOUND makes get()
+        return UNBOUND in its place; UNBOUND_ERROR makes get() raise
+        ItemInterpreterDestroyed; UNBOUND_REMOVE removes the item from the
+        queue as soon as the interpreter is destroyed.
+        """
+        if not block:
+            return self.put_nowait(obj, unbounditems=unbounditems)
+        unboundop = -1 if unbounditems is None else _serialize_unbound(unbounditems)
+        item, pickled = _encode(obj)
+        waiter = _Waiter(timeout)
+        while True:
+            try:
+                _backend.queue_put(self._id, item, pickled, unboundop)
+                return None
+            except QueueFull:
+                if not waiter.wait():
+                    raise
+
+    def put_nowait(self, obj: object, *, unbounditems: object = None) -> None:
+        unboundop = -1 if unbounditems is None else _serialize_unbound(unbounditems)
+        item, pickled = _encode(obj)
+        _backend.queue_put(self._id, item, pickled, unboundop)
+
+    def get(
+        self, block: bool = True, timeout: float | None = None, *, _delay: float = 10 / 1000
+    ) -> Any:
+        """Return the next object from the queue.
+
+        If "block" is true, this blocks while the queue is empty; "timeout" (seconds, a
+        float is honoured) bounds the wait, after which QueueEmpty is raised.
+
+        If the next item's original interpreter has been destroyed
+        then the "next object" is determined by the value of the
+        "unbounditems" argument to put().
+        """
+        if not block:
+            return self.get_nowait()
+        waiter = _Waiter(timeout)
+        while True:
+            try:
+                item = _backend.queue_get(self._id)
+            except QueueEmpty:
+                if not waiter.wait():
+                    raise
+            else:
+                return _decode(item)
+
+    def get_nowait(self) -> Any:
+        """Return the next object from the queue.
+
+        If the queue is empty then raise QueueEmpty.  Otherwise this
+        is the same as get().
+        """
+        return _decode(_backend.queue_get(self._id))
+
+
+def _encode(obj: object) -> tuple[object, bool]:
+    """``(item, pickled)``: natively shareable values go as they are, the rest pickled."""
+    if _transfer.is_natively_shareable(obj):
+        return obj, False
+    return _transfer.dumps_queue_item(obj), True
+
+
+def _decode(item: tuple[object, bool, int | None]) -> Any:
+    obj, pickled, unboundop = item
+    if unboundop is not None:
+        return _resolve_unbound(unboundop)
+    if pickled:
+        return _transfer.loads_queue_item(obj)  # type: ignore[arg-type]
+    return obj
+
+
+_backend.queue_register(Queue, QueueEmpty, QueueFull)

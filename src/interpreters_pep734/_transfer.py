@@ -1,0 +1,500 @@
+"""How values cross between interpreters: one encoding, used by every operation.
+
+A value leaves an interpreter as bytes and is rebuilt on the other side, in the order
+CPython 3.14 tries for ``call()`` arguments, results and queue items:
+
+1. a *stateless* function (no closure, no defaults, only builtins as globals) goes as its
+   marshalled code and is rebuilt with the receiving interpreter's ``__main__`` as globals,
+   so nested functions and lambdas work although pickle cannot take them;
+2. everything else goes through pickle.  Natively shareable values (None, bool, int,
+   float, str, bytes, tuples of them) pickle to equal copies; a ``Queue`` pickles as a
+   reference to the same queue; a ``memoryview`` as a copy of its bytes.
+
+Names that a pickle refers to in the sender's ``__main__`` are looked up in the receiver's
+``__main__`` first and then, as 3.14 does, in a hidden module made by running the sender's
+main script once under the name ``'<fake __main__>'``.
+
+Requests and responses are framed with marshal (fast, and only holds bytes, str, ints
+and tuples here).  This module is imported in every interpreter; it must not import the
+public layer at import time.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import marshal
+import os
+import pickle
+import sys
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+
+from ._errors import ExecutionFailed, NotShareableError, excinfo_from
+
+PICKLE_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+# Response kinds.
+OK = 0
+FAILED = 1  # an uncaught exception: (type names, msg, errdisplay)
+NOT_SHAREABLE = 2  # (message, display of the cause)
+
+#: ``Py_ssize_t`` bounds: 3.14 shares ints natively only inside them.
+_SSIZE_MAX = sys.maxsize
+_SSIZE_MIN = -sys.maxsize - 1
+
+# -- scripts and stateless functions ---------------------------------------------------
+
+
+@functools.lru_cache(maxsize=512)
+def _global_names(code: types.CodeType) -> frozenset[str]:
+    import dis
+
+    return frozenset(
+        str(ins.argval) for ins in dis.get_instructions(code) if ins.opname == "LOAD_GLOBAL"
+    )
+
+
+def stateless_error(func: object) -> str | None:
+    """Why *func* is not a stateless function by 3.14's rule, or None if it is."""
+    if type(func) is not types.FunctionType:
+        return f"expected a function, got {func!r}"
+    if func.__closure__ or func.__code__.co_freevars:
+        return "closures not supported"
+    if func.__defaults__:
+        return "defaults not supported"
+    if func.__kwdefaults__:
+        return "keyword defaults not supported"
+    globals_ns, builtins_ns = func.__globals__, func.__builtins__
+    for name in _global_names(func.__code__):
+        if name in globals_ns or name not in builtins_ns:
+            return "globals not supported"
+    return None
+
+
+def _returns_only_none(code: types.CodeType) -> bool:
+    if code.co_flags & (
+        0x20 | 0x80 | 0x100 | 0x200  # generator, coroutine, iterable coroutine, async gen
+    ):
+        return False
+    import dis
+
+    previous = None
+    for ins in dis.get_instructions(code):
+        if ins.opname == "RETURN_CONST" and ins.argval is not None:
+            return False
+        if ins.opname == "RETURN_VALUE" and not (
+            previous is not None and previous.opname == "LOAD_CONST" and previous.argval is None
+        ):
+            return False
+        previous = ins
+    return True
+
+
+def script_code(script: object) -> types.CodeType:
+    """The code object ``Interpreter.exec()`` runs for *script*, checked as 3.14 checks it.
+
+    Text is compiled here, in the calling interpreter, so a SyntaxError is raised to the
+    caller directly.
+    """
+    if isinstance(script, (str, bytes, bytearray)):
+        return compile(script, "<script>", "exec", dont_inherit=True)
+    if type(script) is types.FunctionType:
+        if script.__closure__:
+            raise ValueError("closures not supported")
+        code = script.__code__
+    elif type(script) is types.CodeType:
+        code = script
+    else:
+        raise TypeError(f"unsupported script {script!r}")
+    if code.co_freevars:
+        raise ValueError("closures not supported")
+    if (
+        code.co_argcount
+        or code.co_posonlyargcount
+        or code.co_kwonlyargcount
+        or code.co_flags & (0x04 | 0x08)  # *args, **kwargs
+    ):
+        raise ValueError("code with args not supported")
+    if not _returns_only_none(code):
+        raise ValueError("code that returns a value is not a script")
+    return code
+
+
+# -- shareability ----------------------------------------------------------------------
+
+_NATIVE_SCALARS = frozenset({type(None), bool, int, float, str, bytes, memoryview})
+
+
+def _queue_type() -> type | None:
+    queue_module = sys.modules.get("interpreters_pep734._queue")
+    return getattr(queue_module, "Queue", None)
+
+
+def is_shareable(obj: object) -> bool:
+    """3.14's ``is_shareable``: only the exact type counts, and tuples are taken on trust."""
+    cls = type(obj)
+    return cls in _NATIVE_SCALARS or cls is tuple or cls is _queue_type()
+
+
+def check_natively_shareable(obj: object) -> None:
+    """Raise NotShareableError as 3.14 does where *obj* cannot cross without pickle."""
+    cls = type(obj)
+    if cls is int:
+        if not _SSIZE_MIN <= obj <= _SSIZE_MAX:  # type: ignore[operator]
+            raise NotShareableError(
+                f"{obj!r} does not support cross-interpreter data"
+            ) from OverflowError("try sending as bytes")
+        return
+    if cls in _NATIVE_SCALARS or cls is _queue_type():
+        return
+    if cls is tuple:
+        for item in obj:  # type: ignore[attr-defined]
+            try:
+                check_natively_shareable(item)
+            except NotShareableError as exc:
+                raise NotShareableError(f"{obj!r} does not support cross-interpreter data") from exc
+        return
+    raise NotShareableError(f"{obj!r} does not support cross-interpreter data")
+
+
+def is_natively_shareable(obj: object) -> bool:
+    """True if *obj* crosses without pickle in 3.14 (copied, or shared for a Queue)."""
+    try:
+        check_natively_shareable(obj)
+    except NotShareableError:
+        return False
+    return True
+
+
+# -- pickling with the cross-interpreter rules --------------------------------------------
+
+
+def _rebuild_stateless(code: bytes, name: str, qualname: str) -> types.FunctionType:
+    main = sys.modules["__main__"]
+    func = types.FunctionType(marshal.loads(code), main.__dict__, name)
+    func.__qualname__ = qualname
+    return func
+
+
+class _StatelessFunction:
+    """Stands in for a stateless function in a pickle."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func: types.FunctionType) -> None:
+        self.func = func
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        func = self.func
+        return (
+            _rebuild_stateless,
+            (marshal.dumps(func.__code__), func.__name__, func.__qualname__),
+        )
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: object) -> Any:
+        if type(obj) is memoryview:
+            # 3.14 shares the buffer itself; here the bytes are copied.
+            return (memoryview, (obj.tobytes(),))
+        return NotImplemented
+
+
+def _dumps(obj: object) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, PICKLE_PROTOCOL).dump(obj)
+    return buffer.getvalue()
+
+
+def _stand_in(obj: object) -> object:
+    """What goes into the pickle for one top-level item (callable, argument, result)."""
+    if type(obj) is types.FunctionType and stateless_error(obj) is None:
+        return _StatelessFunction(obj)
+    return obj
+
+
+def dumps_item(obj: object) -> bytes:
+    """Encode one value with the full fallback chain; NotShareableError if it cannot cross."""
+    try:
+        return _dumps(_stand_in(obj))
+    except Exception as exc:
+        raise NotShareableError(f"{obj!r} does not support cross-interpreter data") from exc
+
+
+def dumps_queue_item(obj: object) -> bytes:
+    """A queue item that must be pickled; it carries the sender's main script path."""
+    return marshal.dumps((dumps_item(obj), _main_file()))
+
+
+def loads_queue_item(data: bytes) -> Any:
+    pickled, main_file = marshal.loads(data)
+    try:
+        return loads_item(pickled, main_file)
+    except Exception as exc:
+        raise NotShareableError("object could not be unpickled") from exc
+
+
+def _main_file() -> str | None:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return path if isinstance(path, str) else None
+
+
+_fake_mains: dict[str, types.ModuleType] = {}
+
+
+def _fake_main(path: str) -> types.ModuleType:
+    """The sender's main script, run once per interpreter as ``'<fake __main__>'``.
+
+    Its ``if __name__ == "__main__":`` block does not run, and the real ``__main__`` of
+    this interpreter is not touched.
+    """
+    try:
+        return _fake_mains[path]
+    except KeyError:
+        pass
+    module = types.ModuleType("<fake __main__>")
+    module.__file__ = path
+    import zipfile
+
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+        with open(path, "rb") as source:
+            code = compile(source.read(), path, "exec", dont_inherit=True)
+        exec(code, module.__dict__)
+    else:  # a directory or zip file with a __main__.py
+        import runpy
+
+        module.__dict__.update(runpy.run_path(path, run_name="<fake __main__>"))
+    _fake_mains[path] = module
+    return module
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, main_file: str | None) -> None:
+        super().__init__(io.BytesIO(data))
+        self._main_file = main_file
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module != "__main__" or self._main_file is None:
+            return super().find_class(module, name)
+        try:
+            return super().find_class(module, name)
+        except AttributeError:
+            value: Any = _fake_main(self._main_file)
+            for part in name.split("."):
+                value = getattr(value, part)
+            return value
+
+
+def loads_item(data: bytes, main_file: str | None = None) -> Any:
+    try:
+        return pickle.loads(data)
+    except (AttributeError, ModuleNotFoundError, ImportError):
+        if main_file is None:
+            raise
+    return _Unpickler(data, main_file).load()
+
+
+# -- error snapshots -------------------------------------------------------------------
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException:
+        return "<exception str() failed>"
+
+
+def snapshot(exc: BaseException, skip_file: str | None = None) -> tuple[Any, ...]:
+    """``(type names, msg, errdisplay)`` of *exc*, made where it was raised.
+
+    Frames of *skip_file* (the agent's own) are left out of the traceback.
+    """
+    cls = type(exc)
+    names = (str(cls.__name__), str(cls.__qualname__), str(cls.__module__))
+    import traceback
+
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == skip_file:
+        tb = tb.tb_next
+    try:
+        exc.__traceback__ = tb
+        display: str | None = "".join(traceback.format_exception(exc)).rstrip("\n")
+    except BaseException:
+        display = None
+    return (names, _safe_str(exc), display)
+
+
+def raise_failure(failure: tuple[Any, ...]) -> NoReturn:
+    names, msg, display = failure
+    raise ExecutionFailed(excinfo_from(names, msg, display))
+
+
+def describe_error(exc: BaseException) -> str:
+    """One exception as text, for a NotShareableError's cause."""
+    import traceback
+
+    try:
+        return "".join(traceback.format_exception(exc)).rstrip("\n")
+    except BaseException:
+        return f"{type(exc).__qualname__}: {_safe_str(exc)}"
+
+
+def raise_not_shareable(message: str, display: str) -> NoReturn:
+    raise NotShareableError(message) from Exception(display)
+
+
+# -- requests and responses -------------------------------------------------------------
+
+
+def encode_call(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any], path: Any
+) -> bytes:
+    """The request for ``Interpreter.call()``; raises NotShareableError as 3.14 does."""
+    try:
+        func_data = _dumps(_stand_in(func))
+    except Exception as exc:
+        reason = stateless_error(func)
+        if type(func) is types.FunctionType and reason is not None:
+            raise NotShareableError("only stateless functions are shareable") from ValueError(
+                reason
+            )
+        raise NotShareableError(f"expected a function, got {func!r}") from exc
+    args_data = b""
+    if args:
+        try:
+            args_data = _dumps(tuple(_stand_in(arg) for arg in args))
+        except Exception:
+            for arg in args:
+                try:
+                    dumps_item(arg)
+                except NotShareableError as item_error:
+                    raise NotShareableError(
+                        f"{args!r} does not support cross-interpreter data"
+                    ) from item_error
+            raise
+    kwargs_data = b""
+    if kwargs:
+        try:
+            kwargs_data = _dumps(dict(kwargs))
+        except Exception as exc:
+            raise NotShareableError(
+                f"{dict(kwargs)!r} does not support cross-interpreter data"
+            ) from exc
+    return marshal.dumps((func_data, args_data, kwargs_data, _main_file(), path))
+
+
+def decode_call(request: bytes) -> tuple[Any, ...]:
+    """Inside the target: ``(func, args, kwargs, path)``; NotShareableError if unpicklable."""
+    func_data, args_data, kwargs_data, main_file, path = marshal.loads(request)
+    if path is not None:
+        sync_path(path)
+    parts: list[Any] = []
+    for data, what, empty in (
+        (func_data, "func", None),
+        (args_data, "args", ()),
+        (kwargs_data, "kwargs", {}),
+    ):
+        if not data:
+            parts.append(empty)
+            continue
+        try:
+            parts.append(loads_item(data, main_file))
+        except Exception as exc:
+            display = describe_error(exc)
+            raise NotShareableError(f"{what} not shareable") from Exception(
+                f"interpreters_pep734.NotShareableError: object could not be unpickled\n{display}"
+            )
+    return tuple(parts)
+
+
+def encode_result(value: object) -> bytes:
+    if value is None:
+        return marshal.dumps((OK, None))
+    try:
+        data = _dumps(_stand_in(value))
+    except Exception as exc:
+        cause = f"interpreters_pep734.NotShareableError: {value!r} does not support cross-interpreter data"
+        if not isinstance(exc, pickle.PicklingError | TypeError | AttributeError):
+            cause = f"{cause}\n{describe_error(exc)}"
+        return marshal.dumps(
+            (NOT_SHAREABLE, "object does not support cross-interpreter data", cause)
+        )
+    return marshal.dumps((OK, data))
+
+
+def encode_failure(exc: BaseException, skip_file: str | None) -> bytes:
+    return marshal.dumps((FAILED, snapshot(exc, skip_file)))
+
+
+def encode_not_shareable(exc: NotShareableError) -> bytes:
+    cause = exc.__cause__
+    display = str(cause) if cause is not None else describe_error(exc)
+    return marshal.dumps((NOT_SHAREABLE, _safe_str(exc), display))
+
+
+def decode_response(response: bytes) -> Any:
+    """The caller's side: the result, or raise what happened in the target."""
+    if not response:
+        return None
+    kind, *rest = marshal.loads(response)
+    if kind == OK:
+        data = rest[0]
+        if data is None:
+            return None
+        try:
+            return loads_item(data, _main_file())
+        except Exception as exc:
+            raise NotShareableError("object could not be unpickled") from exc
+    if kind == FAILED:
+        raise_failure(rest[0])
+    raise_not_shareable(rest[0], rest[1])
+
+
+def encode_exec(code: types.CodeType, path: Any) -> bytes:
+    return marshal.dumps((code, path))
+
+
+def encode_namespace(ns: dict[str, Any]) -> bytes:
+    return _dumps(ns)
+
+
+def decode_namespace(request: bytes) -> dict[str, Any]:
+    ns: dict[str, Any] = pickle.loads(request)
+    return ns
+
+
+# -- sys.path ----------------------------------------------------------------------------
+
+_synced_path: list[str] = []
+
+
+def sync_path(path: list[str]) -> None:
+    """Make the sender's import path entries available here too (cpython #126714).
+
+    Entries this interpreter lacks are appended, so nothing it already imports from is
+    shadowed.
+    """
+    global _synced_path
+    if path == _synced_path:
+        return
+    known = set(sys.path)
+    sys.path.extend(p for p in path if p not in known)
+    _synced_path = list(path)
+
+
+class PathTracker:
+    """Remembers which ``sys.path`` each target last got from this interpreter."""
+
+    def __init__(self) -> None:
+        self._sent: dict[int, list[str]] = {}
+
+    def changes_for(self, interp_id: int) -> list[str] | None:
+        """``sys.path`` if the target has not seen it as it is now, else None."""
+        path = sys.path
+        if self._sent.get(interp_id) == path:
+            return None
+        self._sent[interp_id] = list(path)
+        return [p for p in path if isinstance(p, str)]
