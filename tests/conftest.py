@@ -17,6 +17,13 @@ from interpreters_pep734 import _backend
 #: where this package deliberately does better than 3.14 are skipped there, with a reason.
 STDLIB = _backend.STDLIB
 
+#: True where a memoryview crosses zero-copy, as in 3.14.
+SHARES_BUFFERS = STDLIB or bool(getattr(_backend.BACKEND, "shares_buffers", False))
+NO_BUFFER_SHARING = (
+    "CPython 3.12/3.13 backend: memoryview is not shared zero-copy by this package yet; "
+    "it crosses as a read-only copy of its bytes"
+)
+
 
 def _interp_ids() -> set[int]:
     return {i.id for i in interpreters.list_all()}
@@ -48,8 +55,9 @@ def no_leaked_interpreters():
     assert not leaked, f"test left interpreters alive: {sorted(leaked)}"
 
 
-def run_python(script: str, *args: str, timeout: float = 60, cwd: str | None = None,
-               check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_python(
+    script: str, *args: str, timeout: float = 60, cwd: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run *script* in a fresh interpreter process (for crash, hang and exit regressions).
 
     The child sees this package the same way the tests do.  A crash shows up as a negative
@@ -59,7 +67,11 @@ def run_python(script: str, *args: str, timeout: float = 60, cwd: str | None = N
     env.pop("PYTHONDEVMODE", None)
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script), *args],
-        capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=env,
     )
     if check and proc.returncode != 0:
         raise AssertionError(
@@ -68,16 +80,21 @@ def run_python(script: str, *args: str, timeout: float = 60, cwd: str | None = N
     return proc
 
 
-def run_script_file(tmp_path, source: str, *args: str, timeout: float = 60,
-                    check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_script_file(
+    tmp_path, source: str, *args: str, timeout: float = 60, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Write *source* to a file and run it as ``__main__`` (for tests of ``__main__`` functions)."""
     path = tmp_path / "script.py"
     path.write_text(textwrap.dedent(source))
     env = dict(os.environ)
     env.pop("PYTHONDEVMODE", None)
     proc = subprocess.run(
-        [sys.executable, str(path), *args], capture_output=True, text=True,
-        timeout=timeout, cwd=str(tmp_path), env=env,
+        [sys.executable, str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(tmp_path),
+        env=env,
     )
     if check and proc.returncode != 0:
         raise AssertionError(

@@ -35,6 +35,8 @@ class Backend(Protocol):
     """The C modules it drives."""
     emulates: str
     """What it builds in Python because the C modules lack it."""
+    shares_buffers: bool
+    """True if a memoryview crosses zero-copy (3.14 shares the buffer)."""
 
     # -- interpreters --------------------------------------------------------------------
     def create(self) -> int:

@@ -157,6 +157,7 @@ def _parse_run_failed(exc: Exception) -> ExecutionFailed:
 
 class Py312Backend:
     name = "py312"
+    shares_buffers = False  # memoryview crosses as a copy of its bytes
     low_level = "_xxsubinterpreters + _xxinterpchannels (CPython 3.12)"
     emulates = (
         "whence, reference-counted lifetime, exec/call with exception snapshots, "

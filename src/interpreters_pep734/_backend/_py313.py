@@ -10,6 +10,7 @@ Replies travel through one ``_interpqueues`` queue per calling thread.
 
 from __future__ import annotations
 
+import atexit
 from typing import Any
 
 import _interpqueues
@@ -24,7 +25,7 @@ from .._errors import (
     QueueNotFoundError,
 )
 from . import _common
-from ._interface import REPLY_NAME, REQUEST_NAME
+from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_STDLIB
 
 _REPLACE = 3  # unbound op: keep the slot, never used for replies
 
@@ -69,8 +70,18 @@ class _ReplyQueue:
             pass
 
 
+def _destroy_ours_at_exit() -> None:
+    ours = [i for i, whence in _interpreters.list_all() if i and whence == WHENCE_STDLIB]
+    for interp_id in sorted(ours, reverse=True):  # children before parents
+        try:
+            _interpreters.destroy(interp_id)
+        except Exception:
+            pass
+
+
 class Py313Backend:
     name = "py313"
+    shares_buffers = False  # memoryview crosses as a copy of its bytes
     low_level = "_interpreters + _interpqueues (CPython 3.13)"
     emulates = (
         "call() with arguments and a result, exception snapshots for exec/call, "
@@ -81,6 +92,7 @@ class Py313Backend:
         self._queue_extra = _queue_protocol()
         self._replies = _common.ThreadLocalReplies()
         self._defaults: dict[int, int] = {}
+        self._exit_hook_registered = False
         self._entries = {
             op: compile(_common.ENTRY_SCRIPT.format(op=op), "<interpreters_pep734>", "exec")
             for op in _common.OPERATIONS
@@ -96,7 +108,19 @@ class Py313Backend:
         return exc
 
     # -- interpreters -----------------------------------------------------------------------
+    def _register_exit_hook(self) -> None:
+        if self._exit_hook_registered:
+            return
+        self._exit_hook_registered = True
+        if _interpreters.get_current()[0] == 0:
+            # CPython 3.13.0 and 3.13.18 hang at exit when a subinterpreter still runs a
+            # non-daemon thread.  Destroying our interpreters first, from an atexit hook
+            # (after the main interpreter's own threads are joined), waits for those
+            # threads as 3.14 does, and the process exits.
+            atexit.register(_destroy_ours_at_exit)
+
     def create(self) -> int:
+        self._register_exit_hook()
         try:
             interp_id: int = _interpreters.create("isolated", reqrefs=True)
         except _interpreters.InterpreterError as exc:
