@@ -10,7 +10,6 @@ import pytest
 
 import interpreters_pep734 as interpreters
 from conftest import NO_BUFFER_SHARING, SHARES_BUFFERS
-from conftest import NO_BUFFER_SHARING, SHARES_BUFFERS
 
 
 def read_back(interp, expr):

@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import interpreters_pep734 as interpreters
-from conftest import NO_BUFFER_SHARING, SHARES_BUFFERS
 from _xidefs import (
     Spam,
     SubBytes,
@@ -27,6 +26,7 @@ from _xidefs import (
     module_name,
     noop,
 )
+from conftest import NO_BUFFER_SHARING, SHARES_BUFFERS
 
 NOT_XI_DATA = "does not support cross-interpreter data"
 

@@ -7,7 +7,7 @@ is this package's implementation of the same API.  Use it as::
 """
 
 from ._backend import STDLIB
-from ._version import __version__
+from ._version import __version__ as __version__
 
 if STDLIB:
     from concurrent.interpreters import (

@@ -13,9 +13,10 @@ import platform
 import sys
 import threading
 import time
+from typing import Any
 
 
-def _spin(n):  # type: ignore[no-untyped-def]
+def _spin(n: int) -> int:
     # Stateless (no globals, no defaults): it crosses as code, as in CPython 3.14.
     total = 0
     for i in range(n):
@@ -23,10 +24,10 @@ def _spin(n):  # type: ignore[no-untyped-def]
     return total
 
 
-def _timed_parallel(interps, n):  # type: ignore[no-untyped-def]
-    results = [None] * len(interps)
+def _timed_parallel(interps: list[Any], n: int) -> tuple[float, list[Any]]:
+    results: list[Any] = [None] * len(interps)
 
-    def run(index, interp):  # type: ignore[no-untyped-def]
+    def run(index: int, interp: Any) -> None:
         results[index] = interp.call(_spin, n)
 
     threads = [threading.Thread(target=run, args=(i, it)) for i, it in enumerate(interps)]
@@ -38,7 +39,7 @@ def _timed_parallel(interps, n):  # type: ignore[no-untyped-def]
     return time.perf_counter() - start, results
 
 
-def _check_api(interpreters) -> list[str]:  # type: ignore[no-untyped-def]
+def _check_api(interpreters: Any) -> list[str]:
     problems = []
     interp = interpreters.create()
     try:
@@ -64,7 +65,7 @@ def _check_api(interpreters) -> list[str]:  # type: ignore[no-untyped-def]
     return problems
 
 
-def _check_module(interpreters, name: str) -> str | None:  # type: ignore[no-untyped-def]
+def _check_module(interpreters: Any, name: str) -> str | None:
     """None if *name* imports in a fresh isolated interpreter, else why not."""
     interp = interpreters.create()
     try:

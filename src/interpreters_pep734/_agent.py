@@ -13,6 +13,7 @@ import functools
 import sys
 import types
 from collections.abc import Callable
+from typing import Any
 
 from . import _transfer
 from ._backend import BACKEND
@@ -88,7 +89,7 @@ _OPERATIONS: dict[str, Callable[[bytes], bytes]] = {
 def serve(op: str) -> None:
     """Run one operation: the backend bound the request and the reply address in __main__."""
     namespace = _main_namespace()
-    request = namespace.pop(REQUEST_NAME)
+    request: Any = namespace.pop(REQUEST_NAME)
     reply_to = namespace.pop(REPLY_NAME)
     try:
         response = _OPERATIONS[op](request)

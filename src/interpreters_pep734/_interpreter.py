@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from . import _transfer
 from ._backend import BACKEND
@@ -73,7 +73,7 @@ class Interpreter:
     i.e. .close(), .prepare_main(), .exec(), and .call()
     """
 
-    _WHENCE_TO_STR = {
+    _WHENCE_TO_STR: ClassVar[dict[int, str]] = {
         WHENCE_UNKNOWN: "unknown",
         WHENCE_RUNTIME: "runtime init",
         WHENCE_LEGACY_CAPI: "legacy C-API",

@@ -92,9 +92,8 @@ def list_all() -> list[Queue]:
 
 
 def _index(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        if not isinstance(value, int):
-            raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer")
+    if not hasattr(type(value), "__index__"):
+        raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer")
     return int(value.__index__())
 
 

@@ -66,7 +66,7 @@ def stateless_error(func: object) -> str | None:
         return "defaults not supported"
     if func.__kwdefaults__:
         return "keyword defaults not supported"
-    globals_ns, builtins_ns = func.__globals__, func.__builtins__
+    globals_ns, builtins_ns = func.__globals__, getattr(func, "__builtins__", {})
     for name in _global_names(func.__code__):
         if name in globals_ns or name not in builtins_ns:
             return "globals not supported"
@@ -416,7 +416,10 @@ def encode_result(value: object) -> bytes:
     try:
         data = _dumps(_stand_in(value))
     except Exception as exc:
-        cause = f"interpreters_pep734.NotShareableError: {value!r} does not support cross-interpreter data"
+        cause = (
+            "interpreters_pep734.NotShareableError: "
+            f"{value!r} does not support cross-interpreter data"
+        )
         if not isinstance(exc, pickle.PicklingError | TypeError | AttributeError):
             cause = f"{cause}\n{describe_error(exc)}"
         return marshal.dumps(

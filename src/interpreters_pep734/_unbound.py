@@ -5,7 +5,7 @@ The same names and behaviour as CPython 3.14's ``concurrent.interpreters._crossi
 
 from __future__ import annotations
 
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = [
     "UNBOUND",
@@ -34,7 +34,7 @@ class classonly(Generic[T]):
 
     def __init__(self, value: T) -> None:
         self.value = value
-        self.getter = classmethod(value).__get__  # type: ignore[arg-type]
+        self.getter: Any = classmethod(value).__get__  # type: ignore[arg-type]
         self.name: str | None = None
 
     def __set_name__(self, cls: type, name: str) -> None:
@@ -59,7 +59,7 @@ class UnboundItem:
     __slots__ = ()
 
     @classonly
-    def singleton(cls, kind: str, module: str, name: str = "UNBOUND") -> UnboundItem:  # type: ignore[misc]
+    def singleton(cls: Any, kind: str, module: str, name: str = "UNBOUND") -> Any:
         doc = cls.__doc__
         if doc:
             doc = doc.replace("cross-interpreter container", kind).replace(
@@ -79,7 +79,7 @@ class UnboundItem:
     _MODULE = __name__
     _NAME = "UNBOUND"
 
-    def __new__(cls) -> NoReturn:  # type: ignore[misc]
+    def __new__(cls) -> UnboundItem:
         raise Exception(f"use {cls._MODULE}.{cls._NAME}")
 
     def __repr__(self) -> str:

@@ -14,15 +14,14 @@ Native: create (isolated, own GIL), destroy, list, is_running, run_string with a
 
 from __future__ import annotations
 
-import _xxinterpchannels
-import _xxsubinterpreters
 import atexit
+import importlib
 import marshal
 import mmap
 import os
 import struct
 import threading
-from typing import Any
+from typing import Any, cast
 
 from .. import _transfer
 from .._errors import (
@@ -36,6 +35,10 @@ from .._errors import (
 )
 from . import _common
 from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_RUNTIME, WHENCE_STDLIB, WHENCE_UNKNOWN
+
+# Private modules without stubs.
+_xxsubinterpreters: Any = importlib.import_module("_xxsubinterpreters")
+_xxinterpchannels: Any = importlib.import_module("_xxinterpchannels")
 
 _MAX_IDS = 1 << 20  # interpreter and channel ids covered; sparse, so cheap
 _WHENCE_AT = 0  # one byte per interpreter id
@@ -101,7 +104,7 @@ class _Shared:
         if interp_id >= _MAX_IDS:
             return 1
         at = _REFS_AT + 4 * interp_id
-        (count,) = struct.unpack_from("=i", self._map, at)
+        count: int = struct.unpack_from("=i", self._map, at)[0]
         count = max(count + delta, 0)
         struct.pack_into("=i", self._map, at, count)
         return count
@@ -427,7 +430,7 @@ class Py312Backend:
             unboundop = default_op
         sender = int(_xxsubinterpreters.get_current())
         try:
-            item = marshal.dumps((sender, unboundop, pickled, obj))
+            item = marshal.dumps((sender, unboundop, pickled, cast(Any, obj)))
         except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here
             item = marshal.dumps((sender, unboundop, True, _transfer.dumps_queue_item(obj)))
         channel = self._channel(qid)
@@ -467,7 +470,7 @@ class Py312Backend:
     def queue_list_all(self) -> list[tuple[int, int]]:
         result = []
         for qid in sorted(self._live_channel_ids()):
-            maxsize, count, op, is_queue = self._shared.queue_slot(qid)
+            _, _, op, is_queue = self._shared.queue_slot(qid)
             if is_queue:
                 result.append((qid, op))
         return result
@@ -485,7 +488,7 @@ class Py312Backend:
             except _xxinterpchannels.ChannelError:
                 continue
             with self._shared:
-                maxsize, count, op, is_queue = self._shared.queue_slot(qid)
+                maxsize, _, op, is_queue = self._shared.queue_slot(qid)
                 items = []
                 while True:
                     try:
@@ -495,11 +498,10 @@ class Py312Backend:
                 kept = []
                 for item in items:
                     sender, unboundop, _pickled, _value = marshal.loads(item)
-                    if sender == interp_id:
-                        if unboundop == 1:  # UNBOUND_REMOVE
-                            continue
-                        item = marshal.dumps((-1, unboundop, False, None))
-                    kept.append(item)
+                    if sender != interp_id:
+                        kept.append(item)
+                    elif unboundop != 1:  # UNBOUND or UNBOUND_ERROR: leave a marker
+                        kept.append(marshal.dumps((-1, unboundop, False, None)))
                 for item in kept:
                     _xxinterpchannels.send(channel, item)
                 self._shared.set_queue_slot(qid, maxsize, len(kept), op, is_queue)

@@ -11,10 +11,8 @@ Replies travel through one ``_interpqueues`` queue per calling thread.
 from __future__ import annotations
 
 import atexit
+import importlib
 from typing import Any
-
-import _interpqueues
-import _interpreters
 
 from .._errors import (
     InterpreterError,
@@ -26,6 +24,11 @@ from .._errors import (
 )
 from . import _common
 from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_STDLIB
+
+# Typed as Any on purpose: these private modules' signatures changed between 3.13 patch
+# releases and 3.14, and typeshed describes only one generation.
+_interpreters: Any = importlib.import_module("_interpreters")
+_interpqueues: Any = importlib.import_module("_interpqueues")
 
 _REPLACE = 3  # unbound op: keep the slot, never used for replies
 

@@ -1,0 +1,46 @@
+"""Sessions beyond the test matrix (which tox runs): benchmarks and the long stress run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import nox
+
+nox.options.sessions = ["bench"]
+
+PYTHONS = {
+    "3.12.1": os.environ.get(
+        "PYTHON_3_12_1", os.path.expanduser("~/.pyenv/versions/3.12.1/bin/python")
+    ),
+    "3.13.0": os.environ.get(
+        "PYTHON_3_13_0", os.path.expanduser("~/.pyenv/versions/3.13.0/bin/python")
+    ),
+    "3.13": os.environ.get("PYTHON_3_13", "python3.13"),
+    "3.14": os.environ.get("PYTHON_3_14", "python3.14"),
+}
+
+
+def _wheel(session: nox.Session) -> str:
+    out = session.create_tmp()
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, ".", external=True)
+    return next(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".whl"))
+
+
+@nox.session(python=list(PYTHONS.values()))
+def bench(session: nox.Session) -> None:
+    """Benchmark table for each CPython of the matrix (ratios are within one run)."""
+    session.install(_wheel(session))
+    session.run("python", "tests/benchmarks/bench.py")
+
+
+@nox.session(python=list(PYTHONS.values()))
+def stress(session: nox.Session) -> None:
+    """The stress tests at full size (the README command runs a bounded form)."""
+    session.install(_wheel(session), "pytest", "pytest-timeout", "hypothesis")
+    session.run(
+        "python", "-m", "pytest", "tests", "-q", "-k", "stress", env={"QUEUE_STRESS_ITEMS": "10000"}
+    )
+
+
+del subprocess
