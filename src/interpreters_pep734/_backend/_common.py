@@ -31,6 +31,23 @@ def bootstrap_script() -> str:
     )
 
 
+def import_fragile_extensions_in_main() -> None:
+    """Import, in the main interpreter, extensions that break if a subinterpreter goes first.
+
+    CPython 3.12.1: an isolated interpreter that fails to import a single-phase extension
+    (``_datetime``, ``_decimal``) before the main interpreter has imported it corrupts the
+    module's cached state; a later import elsewhere dies with "double free or corruption".
+    CPython 3.13.0 to 3.13.18: importing ``datetime`` in a subinterpreter first makes the
+    main interpreter's later import abort.  Importing them here first avoids both; in the
+    subinterpreter the import then fails cleanly (3.12) or works (3.13).
+    """
+    for name in ("_datetime", "_decimal"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+
+
 def path_value() -> str:
     return "\0".join(p for p in sys.path if isinstance(p, str))
 

@@ -212,16 +212,7 @@ class Py312Backend:
         if self._exit_hook_registered:
             return
         self._exit_hook_registered = True
-        # 3.12.1: an isolated interpreter that fails to import a single-phase extension
-        # module before the main interpreter has imported it corrupts the module's cached
-        # state; a later import elsewhere dies with "double free or corruption".  Import
-        # the usual victims here first (the failure in the subinterpreter stays a clean
-        # ImportError, and datetime/decimal fall back to their pure-Python versions).
-        for name in ("_datetime", "_decimal"):
-            try:
-                __import__(name)
-            except ImportError:
-                pass
+        _common.import_fragile_extensions_in_main()
         if self._in_main:
             # 3.12.1: exiting while an interpreter still has a live (non-daemon) thread
             # aborts with "Py_EndInterpreter: thread still has a frame".  Destroying our

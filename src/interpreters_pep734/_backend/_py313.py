@@ -116,6 +116,7 @@ class Py313Backend:
             return
         self._exit_hook_registered = True
         if _interpreters.get_current()[0] == 0:
+            _common.import_fragile_extensions_in_main()
             # CPython 3.13.0 and 3.13.18 hang at exit when a subinterpreter still runs a
             # non-daemon thread.  Destroying our interpreters first, from an atexit hook
             # (after the main interpreter's own threads are joined), waits for those

@@ -1,0 +1,122 @@
+"""CPython 3.12/3.13 crashes and hangs this package keeps users away from.
+
+Each dangerous pattern runs in a fresh process: a crash shows as a negative return code,
+a hang as a timeout.  On 3.14+ the stdlib runs the same patterns.
+"""
+
+import pytest
+
+from conftest import STDLIB, run_python
+
+
+def test_destroy_after_threading_first_imported_by_another_thread():
+    # 3.12.1 deadlocked here: threading._shutdown() waited on the importing thread's lock.
+    proc = run_python(
+        """
+        import threading
+        import interpreters_pep734 as interpreters
+        interp = interpreters.create()
+        t = threading.Thread(target=interp.exec, args=("import threading",))
+        t.start(); t.join()
+        interp.close()
+        print("closed")
+        """,
+        timeout=30,
+    )
+    assert proc.stdout == "closed\n"
+
+
+def test_exit_with_an_interpreter_running_a_thread():
+    # 3.12.1 aborted ("thread still has a frame"); 3.13 hung.
+    proc = run_python(
+        """
+        import interpreters_pep734 as interpreters
+        interp = interpreters.create()
+        interp.exec("import threading, time\\n"
+                    "threading.Thread(target=time.sleep, args=(0.3,)).start()")
+        print("exiting")
+        """,
+        timeout=30,
+    )
+    assert proc.returncode == 0
+    assert proc.stdout == "exiting\n"
+
+
+def test_failed_extension_import_in_a_subinterpreter_then_in_main():
+    # 3.12.1: a failed single-phase import (_datetime, _decimal) in an isolated
+    # interpreter before main imported it corrupted memory ("double free").
+    proc = run_python(
+        """
+        import interpreters_pep734 as interpreters
+        interp = interpreters.create()
+        interp.exec("import datetime, decimal")
+        import datetime, decimal
+        print(datetime.date(2024, 1, 2).isoformat(), decimal.Decimal("1.5") * 2)
+        """,
+        timeout=30,
+    )
+    assert proc.stdout == "2024-01-02 3.0\n"
+
+
+@pytest.mark.skipif(
+    STDLIB, reason="CPython 3.14.10 itself segfaults when such an exception escapes exec()"
+)
+def test_exception_whose_str_raises():
+    # 3.13.0 crashed while snapshotting this exception; here it is reported.
+    proc = run_python(
+        """
+        import interpreters_pep734 as interpreters
+        interp = interpreters.create()
+        interp.exec("class Weird(Exception):\\n"
+                    "    def __str__(self):\\n"
+                    "        raise ValueError('no')\\n")
+        try:
+            interp.exec("raise Weird()")
+        except interpreters.ExecutionFailed as exc:
+            print(exc.excinfo.type.__name__, exc.excinfo.msg)
+        """,
+        timeout=30,
+    )
+    assert proc.stdout == "Weird <exception str() failed>\n"
+
+
+@pytest.mark.parametrize("bad", ["'x'", "None", "2 ** 70", "-1"])
+def test_bad_queue_ids_raise(bad):
+    # 3.13.0's _interpqueues segfaulted on a non-int or huge queue id.
+    proc = run_python(
+        f"""
+        import interpreters_pep734 as interpreters
+        from interpreters_pep734 import _queues
+        try:
+            interpreters.Queue({bad})
+        except (TypeError, ValueError, OverflowError, _queues.QueueNotFoundError) as exc:
+            print(type(exc).__name__)
+        """,
+        timeout=30,
+    )
+    assert proc.stdout.strip() in {"TypeError", "ValueError", "OverflowError", "QueueNotFoundError"}
+
+
+def test_concurrent_create_and_close_from_threads():
+    # Early 3.12 releases crashed when interpreters were created from several threads.
+    proc = run_python(
+        """
+        import threading
+        import interpreters_pep734 as interpreters
+        errors = []
+        def work():
+            try:
+                for _ in range(5):
+                    it = interpreters.create()
+                    assert it.call(pow, 2, 5) == 32
+                    it.close()
+            except Exception as exc:
+                errors.append(exc)
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print(len(errors), len(interpreters.list_all()))
+        """,
+        timeout=90,
+    )
+    assert proc.stdout == "0 1\n"
