@@ -13,12 +13,15 @@ import functools
 import sys
 import types
 from collections.abc import Callable
-from typing import Any
 
 from . import _transfer
 from ._backend import BACKEND
 from ._backend._interface import REPLY_NAME, REQUEST_NAME
 from ._errors import NotShareableError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _THIS_FILE = __file__
 
@@ -57,6 +60,8 @@ def _call(request: bytes) -> bytes:
         func, args, kwargs = _transfer.decode_call(request)
     except NotShareableError as exc:
         return _transfer.encode_not_shareable(exc)
+    except _transfer.RetryInParts:
+        return _transfer.retry_response()
     try:
         if type(func) is types.BuiltinFunctionType:
             _pending_call = functools.partial(func, *args, **kwargs)

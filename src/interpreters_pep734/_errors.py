@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import queue
 from types import SimpleNamespace
-from typing import Any
 
 from . import _unbound
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ExecutionFailed",

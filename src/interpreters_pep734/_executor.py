@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import queue
 import threading
 import weakref
@@ -33,13 +32,14 @@ from concurrent.futures import thread as _thread
 from typing import (
     TYPE_CHECKING,
     Any,
-    NoReturn,
     ParamSpec,
     TypeVar,
     TypeVarTuple,
     cast,
     overload,
 )
+
+from ._task import _run_task, _TaskFailed
 
 if TYPE_CHECKING:
     from ._interpreter import Interpreter
@@ -53,64 +53,10 @@ _Ts = TypeVarTuple("_Ts")
 #: ``(callable, args, kwargs)``: what a worker is asked to run.
 _Task = tuple[Any, tuple[Any, ...], dict[str, Any]]
 
-_THIS_FILE = __file__
-
 _INIT_FAILED = "A thread initializer failed, the thread pool is not usable anymore"
 
 
 # -- inside the worker's interpreter --------------------------------------------------------
-
-
-class _TaskFailed:
-    """Returned by ``_run_task`` in place of a result when the task raised.
-
-    ``data`` is the pickled exception; ``failure`` is ``_transfer.snapshot()`` of it: the
-    type's names, the message and the formatted traceback, as ``ExecutionFailed`` needs.
-    """
-
-    __slots__ = ("data", "failure")
-
-    def __init__(self, data: bytes, failure: tuple[Any, ...]) -> None:
-        self.data = data
-        self.failure = failure
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_TaskFailed, (self.data, self.failure))
-
-    def reraise(self) -> NoReturn:
-        """In the caller: raise the task's exception, its cause the ``ExecutionFailed``."""
-        from ._errors import ExecutionFailed, excinfo_from
-
-        names, msg, display = self.failure
-        wrapper = ExecutionFailed(excinfo_from(names, msg, display))
-        try:
-            exc = pickle.loads(self.data)
-        except Exception:
-            exc = None  # e.g. a class that exists only in the worker
-        if not isinstance(exc, BaseException):
-            raise wrapper
-        exc.__context__ = wrapper  # as if raised while handling it, as 3.14 does
-        raise exc from wrapper
-
-
-def _run_task(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Run one task; called in the worker's interpreter through ``Interpreter.call()``.
-
-    An exception that pickles comes back as a ``_TaskFailed``; any other one is left
-    uncaught, so that ``call()`` raises ``ExecutionFailed`` for it.
-    """
-    try:
-        return fn(*args, **kwargs)
-    except BaseException as exc:
-        from . import _transfer
-
-        try:
-            data: bytes | None = pickle.dumps(exc, _transfer.PICKLE_PROTOCOL)
-        except Exception:
-            data = None
-        if data is None:
-            raise
-        return _TaskFailed(data, _transfer.snapshot(exc, _THIS_FILE))
 
 
 # -- in the pool's interpreter ---------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
 
 from . import _transfer
 from ._backend import BACKEND
@@ -22,6 +21,10 @@ from ._backend._interface import (
     Backend,
 )
 from ._errors import InterpreterError, InterpreterNotFoundError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 __all__ = ["Interpreter", "create", "get_current", "get_main", "is_shareable", "list_all"]
 
@@ -208,8 +211,13 @@ class Interpreter:
         self._require_own("make a call in")
         if not callable_(callable):
             raise TypeError(f"expected a callable, got {callable!r}")
-        request = _transfer.encode_call(callable, args, kwargs, _paths.changes_for(self._id))
-        return _transfer.decode_response(_backend.run(self._id, "call", request))
+        path = _paths.changes_for(self._id)
+        request = _transfer.encode_call(callable, args, kwargs, path)
+        response = _backend.run(self._id, "call", request)
+        if _transfer.wants_parts(response):
+            request = _transfer.encode_call(callable, args, kwargs, path, in_parts=True)
+            response = _backend.run(self._id, "call", request)
+        return _transfer.decode_response(response)
 
     def call(self, callable: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """Call the object in the interpreter with given args/kwargs.

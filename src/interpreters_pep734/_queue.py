@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import weakref
-from typing import Any
 
 from . import _transfer, _unbound
 from ._backend import BACKEND
@@ -23,6 +22,10 @@ from ._errors import (
     QueueNotFoundError,
 )
 from ._unbound import UNBOUND_ERROR, UNBOUND_REMOVE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "UNBOUND",
@@ -157,13 +160,17 @@ class Queue:
             self = super().__new__(cls)
             self._id = id
             _backend.queue_bind(id)  # raises QueueNotFoundError for an unknown id
+            self._bound = True
             _known_queues[id] = self
         return self
 
     def __del__(self) -> None:
+        if not getattr(self, "_bound", False):
+            return  # binding failed: there is nothing to release
+        self._bound = False
         try:
             _backend.queue_release(self._id)
-        except (QueueNotFoundError, AttributeError):
+        except QueueNotFoundError:
             pass
         try:
             del _known_queues[self._id]
@@ -249,10 +256,10 @@ class Queue:
             return self.put_nowait(obj, unbounditems=unbounditems)
         unboundop = -1 if unbounditems is None else _serialize_unbound(unbounditems)
         item, pickled = _encode(obj)
-        waiter = _Waiter(timeout)
+        waiter = _Waiter(timeout)  # validates the timeout before the first try
         while True:
             try:
-                _backend.queue_put(self._id, item, pickled, unboundop)
+                _queue_put(self._id, item, pickled, unboundop)
                 return None
             except QueueFull:
                 if not waiter.wait():
@@ -261,7 +268,7 @@ class Queue:
     def put_nowait(self, obj: object, *, unbounditems: object = None) -> None:
         unboundop = -1 if unbounditems is None else _serialize_unbound(unbounditems)
         item, pickled = _encode(obj)
-        _backend.queue_put(self._id, item, pickled, unboundop)
+        _queue_put(self._id, item, pickled, unboundop)
 
     def get(
         self, block: bool = True, timeout: float | None = None, *, _delay: float = 10 / 1000
@@ -277,10 +284,10 @@ class Queue:
         """
         if not block:
             return self.get_nowait()
-        waiter = _Waiter(timeout)
+        waiter = _Waiter(timeout)  # validates the timeout before the first try
         while True:
             try:
-                item = _backend.queue_get(self._id)
+                item = _queue_get(self._id)
             except QueueEmpty:
                 if not waiter.wait():
                     raise
@@ -293,14 +300,36 @@ class Queue:
         If the queue is empty then raise QueueEmpty.  Otherwise this
         is the same as get().
         """
-        return _decode(_backend.queue_get(self._id))
+        obj, pickled, unboundop = _queue_get(self._id)
+        if pickled or unboundop is not None:
+            return _decode((obj, pickled, unboundop))
+        return obj
+
+
+# Types whose values always cross natively: no further check needed.
+_PLAIN_TYPES = frozenset({type(None), bool, int, float, str, bytes})
 
 
 def _encode(obj: object) -> tuple[object, bool]:
     """``(item, pickled)``: natively shareable values go as they are, the rest pickled."""
-    if _transfer.is_natively_shareable(obj):
+    cls = type(obj)
+    if cls in _PLAIN_TYPES:
+        if cls is not int or -(2**63) <= obj < 2**63:  # type: ignore[operator]
+            return obj, False
+        return _transfer.dumps_queue_item(obj), True  # 3.14 pickles big ints too
+    if cls is tuple and all(_is_plain(item) for item in obj):  # type: ignore[attr-defined]
         return obj, False
+    # Everything else is pickled, Queue and memoryview included: CPython 3.13 hangs when
+    # it destroys an interpreter that put a natively shared Queue into a queue, and a
+    # memoryview crosses as a copy on 3.12/3.13 anyway.
     return _transfer.dumps_queue_item(obj), True
+
+
+def _is_plain(obj: object) -> bool:
+    cls = type(obj)
+    if cls in _PLAIN_TYPES:
+        return cls is not int or -(2**63) <= obj < 2**63  # type: ignore[operator]
+    return cls is tuple and all(_is_plain(item) for item in obj)  # type: ignore[attr-defined]
 
 
 def _decode(item: tuple[object, bool, int | None]) -> Any:
@@ -312,4 +341,6 @@ def _decode(item: tuple[object, bool, int | None]) -> Any:
     return obj
 
 
+_queue_put = _backend.queue_put
+_queue_get = _backend.queue_get
 _backend.queue_register(Queue, QueueEmpty, QueueFull)

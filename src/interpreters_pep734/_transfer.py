@@ -29,9 +29,12 @@ import pickle
 import sys
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
 
 from ._errors import ExecutionFailed, NotShareableError, excinfo_from
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 PICKLE_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
@@ -171,9 +174,19 @@ def is_natively_shareable(obj: object) -> bool:
 # -- pickling with the cross-interpreter rules --------------------------------------------
 
 
+_marshalled_code = functools.lru_cache(maxsize=256)(marshal.dumps)
+_loaded_code: dict[bytes, types.CodeType] = {}
+
+
 def _rebuild_stateless(code: bytes, name: str, qualname: str) -> types.FunctionType:
     main = sys.modules["__main__"]
-    func = types.FunctionType(marshal.loads(code), main.__dict__, name)
+    try:
+        code_object = _loaded_code[code]
+    except KeyError:
+        if len(_loaded_code) >= 256:
+            _loaded_code.clear()
+        code_object = _loaded_code[code] = marshal.loads(code)
+    func = types.FunctionType(code_object, main.__dict__, name)
     func.__qualname__ = qualname
     return func
 
@@ -188,10 +201,8 @@ class _StatelessFunction:
 
     def __reduce__(self) -> tuple[Any, ...]:
         func = self.func
-        return (
-            _rebuild_stateless,
-            (marshal.dumps(func.__code__), func.__name__, func.__qualname__),
-        )
+        code = _marshalled_code(func.__code__)
+        return (_rebuild_stateless, (code, func.__name__, func.__qualname__))
 
 
 class _Pickler(pickle.Pickler):
@@ -203,6 +214,10 @@ class _Pickler(pickle.Pickler):
 
 
 def _dumps(obj: object) -> bytes:
+    try:
+        return pickle.dumps(obj, PICKLE_PROTOCOL)  # the C fast path
+    except TypeError:
+        pass  # maybe a memoryview somewhere, which needs the reducer below
     buffer = io.BytesIO()
     _Pickler(buffer, PICKLE_PROTOCOL).dump(obj)
     return buffer.getvalue()
@@ -348,11 +363,40 @@ def raise_not_shareable(message: str, display: str) -> NoReturn:
 
 # -- requests and responses -------------------------------------------------------------
 
+RETRY_IN_PARTS = 3  # response kind: send the call's parts separately
+
+
+class RetryInParts(Exception):
+    """The target could not unpickle a one-pickle call request."""
+
+
+_NONE_RESULT = marshal.dumps((OK, None))
+_RETRY_RESPONSE = marshal.dumps((RETRY_IN_PARTS,))
+
 
 def encode_call(
-    func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any], path: Any
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    path: Any,
+    *,
+    in_parts: bool = False,
 ) -> bytes:
-    """The request for ``Interpreter.call()``; raises NotShareableError as 3.14 does."""
+    """The request for ``Interpreter.call()``; raises NotShareableError as 3.14 does.
+
+    Usually one pickle of ``(func, args, kwargs)``.  If that fails, or the target cannot
+    unpickle it (it answers RETRY_IN_PARTS), the parts go separately, which says which
+    part is at fault, with 3.14's messages.
+    """
+    if not in_parts:
+        try:
+            blob = _dumps(
+                (_stand_in(func), tuple([_stand_in(arg) for arg in args]), kwargs or None)
+            )
+        except Exception:
+            pass
+        else:
+            return marshal.dumps((blob, _main_file(), path))
     try:
         func_data = _dumps(_stand_in(func))
     except Exception as exc:
@@ -387,8 +431,22 @@ def encode_call(
 
 
 def decode_call(request: bytes) -> tuple[Any, ...]:
-    """Inside the target: ``(func, args, kwargs, path)``; NotShareableError if unpicklable."""
-    func_data, args_data, kwargs_data, main_file, path = marshal.loads(request)
+    """Inside the target: ``(func, args, kwargs)``.
+
+    Raises NotShareableError if a part cannot be unpickled, or _RetryInParts if the
+    one-pickle form failed (then the caller sends the parts separately).
+    """
+    fields = marshal.loads(request)
+    if len(fields) == 3:
+        blob, main_file, path = fields
+        if path is not None:
+            sync_path(path)
+        try:
+            func, args, kwargs = loads_item(blob, main_file)
+        except Exception:
+            raise RetryInParts from None
+        return func, args, kwargs or {}
+    func_data, args_data, kwargs_data, main_file, path = fields
     if path is not None:
         sync_path(path)
     parts: list[Any] = []
@@ -412,7 +470,7 @@ def decode_call(request: bytes) -> tuple[Any, ...]:
 
 def encode_result(value: object) -> bytes:
     if value is None:
-        return marshal.dumps((OK, None))
+        return _NONE_RESULT
     try:
         data = _dumps(_stand_in(value))
     except Exception as exc:
@@ -438,9 +496,19 @@ def encode_not_shareable(exc: NotShareableError) -> bytes:
     return marshal.dumps((NOT_SHAREABLE, _safe_str(exc), display))
 
 
+def retry_response() -> bytes:
+    return _RETRY_RESPONSE
+
+
+def wants_parts(response: bytes) -> bool:
+    return response == _RETRY_RESPONSE
+
+
 def decode_response(response: bytes) -> Any:
     """The caller's side: the result, or raise what happened in the target."""
     if not response:
+        return None
+    if response == _NONE_RESULT:
         return None
     kind, *rest = marshal.loads(response)
     if kind == OK:

@@ -5,7 +5,9 @@ The same names and behaviour as CPython 3.14's ``concurrent.interpreters._crossi
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "UNBOUND",
@@ -18,23 +20,21 @@ __all__ = [
     "serialize_unbound",
 ]
 
-T = TypeVar("T")
-
 
 class ItemInterpreterDestroyed(Exception):
     """Raised when trying to get an item whose interpreter was destroyed."""
 
 
-class classonly(Generic[T]):
+class classonly:
     """A non-data descriptor that makes a value only visible on the class.
 
     This is like the "classmethod" builtin, but does not show up on
     instances of the class.  It may be used as a decorator.
     """
 
-    def __init__(self, value: T) -> None:
+    def __init__(self, value: Any) -> None:
         self.value = value
-        self.getter: Any = classmethod(value).__get__  # type: ignore[arg-type]
+        self.getter: Any = classmethod(value).__get__
         self.name: str | None = None
 
     def __set_name__(self, cls: type, name: str) -> None:

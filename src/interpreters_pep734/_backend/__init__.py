@@ -16,8 +16,7 @@ saying what is missing.
 
 from __future__ import annotations
 
-import importlib.util
-import platform
+import os
 import sys
 
 from ._interface import Backend
@@ -26,10 +25,26 @@ __all__ = ["BACKEND", "STDLIB", "Backend", "describe"]
 
 
 def _has(name: str) -> bool:
+    """Whether module *name* can be imported, without importing it (cheap: this runs in
+    every new interpreter)."""
+    if name in sys.modules:
+        return sys.modules[name] is not None  # None: imports of it are blocked
+    package, _, child = name.rpartition(".")
+    if package:
+        try:
+            parent = __import__(package, fromlist=["__path__"])
+        except ImportError:
+            return False
+        return any(
+            os.path.exists(os.path.join(entry, child, "__init__.py"))
+            or os.path.exists(os.path.join(entry, child + ".py"))
+            for entry in getattr(parent, "__path__", ())
+        )
     try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
+        __import__(name)
+    except ImportError:
         return False
+    return True
 
 
 def _choose() -> tuple[bool, Backend | None]:
@@ -45,6 +60,8 @@ def _choose() -> tuple[bool, Backend | None]:
         from ._py312 import Py312Backend
 
         return False, Py312Backend()
+    import platform
+
     implementation = f"{platform.python_implementation()} {platform.python_version()}"
     missing = (
         "concurrent.interpreters (CPython 3.14+), _interpreters and _interpqueues "

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
 
 from .._errors import InterpreterError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 #: The script every agent operation starts with.  It binds no name in ``__main__``.
-ENTRY_SCRIPT = "__import__('interpreters_pep734._agent', None, None, ('serve',)).serve({op!r})"
+#: The bootstrap puts the agent's entry point in the new interpreter's builtins, so this
+#: short script compiles fast and finds it without an import; ``dir()`` of ``__main__``
+#: stays as in 3.14.
+ENTRY_POINT = "__interpreters_pep734_serve__"
+ENTRY_SCRIPT = ENTRY_POINT + "({op!r})"
 
 OPERATIONS = ("exec", "call", "set_main")
 
@@ -25,6 +32,7 @@ def bootstrap_script() -> str:
         "_p = set(_s.path)\n"
         "_s.path.extend(x for x in __interpreters_pep734_path__.split('\\0') if x not in _p)\n"
         "import interpreters_pep734._agent\n"
+        f"__builtins__.{ENTRY_POINT} = interpreters_pep734._agent.serve\n"
         "del _s, _p, __interpreters_pep734_path__, interpreters_pep734\n"
         # 3.13's exec() of text adds __annotations__; a fresh 3.14 __main__ has none.
         "globals().pop('__annotations__', None)\n"

@@ -12,7 +12,11 @@ only moves those bytes; what they mean is ``_transfer``'s business.
 
 from __future__ import annotations
 
-from typing import Protocol
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the interface is documentation and a type: nothing to run
 
 # Values of ``whence``, the same numbers as CPython 3.13+'s ``_interpreters.WHENCE_*``.
 WHENCE_UNKNOWN = 0

@@ -19,9 +19,7 @@ import importlib
 import marshal
 import mmap
 import os
-import struct
 import threading
-from typing import Any, cast
 
 from .. import _transfer
 from .._errors import (
@@ -36,16 +34,25 @@ from .._errors import (
 from . import _common
 from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_RUNTIME, WHENCE_STDLIB, WHENCE_UNKNOWN
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 # Private modules without stubs.
 _xxsubinterpreters: Any = importlib.import_module("_xxsubinterpreters")
 _xxinterpchannels: Any = importlib.import_module("_xxinterpchannels")
 
 _MAX_IDS = 1 << 20  # interpreter and channel ids covered; sparse, so cheap
-_WHENCE_AT = 0  # one byte per interpreter id
-_REFS_AT = _WHENCE_AT + _MAX_IDS  # int32 per interpreter id: Interpreter objects alive
-_QUEUES_AT = _REFS_AT + 4 * _MAX_IDS  # per channel id: a queue slot
-_SLOT = struct.Struct("=qqbb")  # maxsize, count, default unbound op, is-a-queue
-_SHARED_SIZE = _QUEUES_AT + _SLOT.size * _MAX_IDS
+# The shared mapping holds arrays indexed by id: (name, item format, item size).
+_ARRAYS = (
+    ("whence", "b", 1),  # per interpreter id: WHENCE_STDLIB if this package made it
+    ("refs", "i", 4),  # per interpreter id: Interpreter objects alive, in all interpreters
+    ("maxsize", "q", 8),  # per channel id used as a queue
+    ("count", "q", 8),
+    ("unboundop", "b", 1),
+    ("is_queue", "b", 1),
+)
+_SHARED_SIZE = sum(size for _, _, size in _ARRAYS) * _MAX_IDS
 
 
 class _Shared:
@@ -56,8 +63,9 @@ class _Shared:
     * reference counts of the interpreters this package created;
     * each queue's maxsize, item count and default unbound op.
 
-    Counts change under ``lock``, a pipe holding one token byte: file descriptors are
-    process-wide, so it works across interpreters that each have their own GIL.
+    Counts change under the lock (``with shared:``), a pipe holding one token byte: file
+    descriptors are process-wide, so it works across interpreters that each have their own
+    GIL.
     """
 
     def __init__(self, fds: tuple[int, int, int] | None = None) -> None:
@@ -75,6 +83,18 @@ class _Shared:
             fds = (fd, read_end, write_end)
         self.fds = fds
         self._map = mmap.mmap(fds[0], _SHARED_SIZE)
+        view = memoryview(self._map)
+        arrays = {}
+        offset = 0
+        for name, fmt, size in _ARRAYS:
+            arrays[name] = view[offset : offset + size * _MAX_IDS].cast(fmt)  # type: ignore[call-overload]
+            offset += size * _MAX_IDS
+        self.whence: memoryview = arrays["whence"]
+        self.refs: memoryview = arrays["refs"]
+        self.maxsize: memoryview = arrays["maxsize"]
+        self.count: memoryview = arrays["count"]
+        self.unboundop: memoryview = arrays["unboundop"]
+        self.is_queue: memoryview = arrays["is_queue"]
         self._lock_read, self._lock_write = fds[1], fds[2]
         self._thread_lock = threading.Lock()  # one holder per interpreter, then the pipe
 
@@ -94,34 +114,18 @@ class _Shared:
     # -- whence and references ----------------------------------------------------------------
     def mark_created(self, interp_id: int) -> None:
         if interp_id < _MAX_IDS:
-            self._map[_WHENCE_AT + interp_id] = WHENCE_STDLIB
+            self.whence[interp_id] = WHENCE_STDLIB
 
     def created_here(self, interp_id: int) -> bool:
-        return interp_id < _MAX_IDS and self._map[_WHENCE_AT + interp_id] == WHENCE_STDLIB
+        return interp_id < _MAX_IDS and self.whence[interp_id] == WHENCE_STDLIB
 
     def add_ref(self, interp_id: int, delta: int) -> int:
         """Change an interpreter's reference count (under the lock); return the new one."""
         if interp_id >= _MAX_IDS:
             return 1
-        at = _REFS_AT + 4 * interp_id
-        count: int = struct.unpack_from("=i", self._map, at)[0]
-        count = max(count + delta, 0)
-        struct.pack_into("=i", self._map, at, count)
+        count: int = max(self.refs[interp_id] + delta, 0)
+        self.refs[interp_id] = count
         return count
-
-    # -- queues ---------------------------------------------------------------------------------
-    def queue_slot(self, qid: int) -> tuple[int, int, int, int]:
-        if qid >= _MAX_IDS:
-            return (0, 0, 3, 0)
-        slot: tuple[int, int, int, int] = _SLOT.unpack_from(
-            self._map, _QUEUES_AT + _SLOT.size * qid
-        )
-        return slot
-
-    def set_queue_slot(self, qid: int, maxsize: int, count: int, op: int, is_queue: int) -> None:
-        if qid >= _MAX_IDS:
-            raise QueueError("ran out of queue IDs")
-        _SLOT.pack_into(self._map, _QUEUES_AT + _SLOT.size * qid, maxsize, count, op, is_queue)
 
 
 #: Set by the bootstrap in interpreters this package creates; None in the main one.
@@ -182,7 +186,8 @@ class Py312Backend:
         self._newborn: dict[int, Any] = {}
         self._refs_lock = threading.Lock()
         self._entries = {op: _common.ENTRY_SCRIPT.format(op=op) for op in _common.OPERATIONS}
-        self._in_main = int(_xxsubinterpreters.get_current()) == 0
+        self._current_id = int(_xxsubinterpreters.get_current())
+        self._in_main = self._current_id == 0
         self._exit_hook_registered = False
 
     @property
@@ -362,14 +367,14 @@ class Py312Backend:
     def queue_register(self, queue_type: type, empty: type, full: type) -> None:
         pass  # Queue crosses by pickle (a reference to the same queue) on 3.12
 
-    def _queue_slot(self, qid: int) -> tuple[int, int, int]:
-        maxsize, count, op, is_queue = self._shared.queue_slot(_common.check_qid(qid))
-        if not is_queue or qid not in self._live_channel_ids():
+    def _check_queue(self, qid: int) -> int:
+        qid = _common.check_qid(qid)
+        if qid >= _MAX_IDS or not self._shared.is_queue[qid] or qid not in self._live_channels():
             raise QueueNotFoundError(f"queue {qid} not found")
-        return maxsize, count, op
+        return qid
 
     @staticmethod
-    def _live_channel_ids() -> set[int]:
+    def _live_channels() -> set[int]:
         return {int(c) for c in _xxinterpchannels.list_all()}
 
     def queue_create(self, maxsize: int, unboundop: int) -> int:
@@ -377,8 +382,14 @@ class Py312Backend:
             raise OverflowError("Python int too large to convert to C ssize_t")
         channel = _xxinterpchannels.create()
         qid = int(channel)
-        with self._shared:
-            self._shared.set_queue_slot(qid, maxsize, 0, unboundop, 1)
+        if qid >= _MAX_IDS:
+            raise QueueError("ran out of queue IDs")
+        shared = self._shared
+        with shared:
+            shared.maxsize[qid] = maxsize
+            shared.count[qid] = 0
+            shared.unboundop[qid] = unboundop
+            shared.is_queue[qid] = 1
         with self._refs_lock:
             self._newborn_channels[qid] = channel
         return qid
@@ -388,7 +399,8 @@ class Py312Backend:
             self._newborn_channels.pop(qid, None)
 
     def queue_bind(self, qid: int) -> None:
-        self._queue_slot(qid)
+        # Queue(id) validates here, once; the other operations take the id as valid.
+        qid = self._check_queue(qid)
         try:
             channel = _xxinterpchannels._channel_id(qid)
         except _xxinterpchannels.ChannelError:
@@ -416,55 +428,61 @@ class Py312Backend:
             raise QueueNotFoundError(f"queue {qid} not found") from None
 
     def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
-        maxsize, _, default_op = self._queue_slot(qid)
+        shared = self._shared
         if unboundop == -1:
-            unboundop = default_op
-        sender = int(_xxsubinterpreters.get_current())
+            unboundop = shared.unboundop[qid]
+        sender = self._current_id
         try:
-            item = marshal.dumps((sender, unboundop, pickled, cast(Any, obj)))
+            item = marshal.dumps((sender, unboundop, pickled, obj))  # type: ignore[arg-type]
         except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here
             item = marshal.dumps((sender, unboundop, True, _transfer.dumps_queue_item(obj)))
         channel = self._channel(qid)
-        with self._shared:
-            maxsize, count, op, is_queue = self._shared.queue_slot(qid)
-            if maxsize > 0 and count >= maxsize:
+        with shared:
+            count = shared.count[qid]
+            maxsize = shared.maxsize[qid]
+            if 0 < maxsize <= count:
                 raise QueueFull(f"queue {qid} is full")
-            _xxinterpchannels.send(channel, item)
-            self._shared.set_queue_slot(qid, maxsize, count + 1, op, is_queue)
+            try:
+                _xxinterpchannels.send(channel, item)
+            except _xxinterpchannels.ChannelError:
+                raise QueueNotFoundError(f"queue {qid} not found") from None
+            shared.count[qid] = count + 1
 
     def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
-        self._queue_slot(qid)
+        shared = self._shared
         channel = self._channel(qid)
-        with self._shared:
-            maxsize, count, op, is_queue = self._shared.queue_slot(qid)
+        with shared:
             try:
                 item = _xxinterpchannels.recv(channel)
             except _xxinterpchannels.ChannelEmptyError:
-                if count:  # items dropped by 3.12 with no fix-up (should not happen)
-                    self._shared.set_queue_slot(qid, maxsize, 0, op, is_queue)
                 raise QueueEmpty(f"queue {qid} is empty") from None
-            self._shared.set_queue_slot(qid, maxsize, max(count - 1, 0), op, is_queue)
+            except _xxinterpchannels.ChannelError:
+                raise QueueNotFoundError(f"queue {qid} not found") from None
+            shared.count[qid] = max(shared.count[qid] - 1, 0)
         sender, unboundop, pickled, value = marshal.loads(item)
         if sender == -1:
             return None, False, unboundop
         return value, pickled, None
 
     def queue_count(self, qid: int) -> int:
-        return self._queue_slot(qid)[1]
+        count: int = self._shared.count[self._check_queue(qid)]
+        return count
 
     def queue_maxsize(self, qid: int) -> int:
-        return self._queue_slot(qid)[0]
+        maxsize: int = self._shared.maxsize[self._check_queue(qid)]
+        return maxsize
 
     def queue_default_unboundop(self, qid: int) -> int:
-        return self._queue_slot(qid)[2]
+        op: int = self._shared.unboundop[self._check_queue(qid)]
+        return op
 
     def queue_list_all(self) -> list[tuple[int, int]]:
-        result = []
-        for qid in sorted(self._live_channel_ids()):
-            _, _, op, is_queue = self._shared.queue_slot(qid)
-            if is_queue:
-                result.append((qid, op))
-        return result
+        shared = self._shared
+        return [
+            (qid, shared.unboundop[qid])
+            for qid in sorted(self._live_channels())
+            if qid < _MAX_IDS and shared.is_queue[qid]
+        ]
 
     def _unbind_items(self, interp_id: int) -> None:
         """Apply the unbound ops to the items *interp_id* put, before it is destroyed.
@@ -478,8 +496,8 @@ class Py312Backend:
                 channel = _xxinterpchannels._channel_id(qid)
             except _xxinterpchannels.ChannelError:
                 continue
-            with self._shared:
-                maxsize, _, op, is_queue = self._shared.queue_slot(qid)
+            shared = self._shared
+            with shared:
                 items = []
                 while True:
                     try:
@@ -495,4 +513,4 @@ class Py312Backend:
                         kept.append(marshal.dumps((-1, unboundop, False, None)))
                 for item in kept:
                     _xxinterpchannels.send(channel, item)
-                self._shared.set_queue_slot(qid, maxsize, len(kept), op, is_queue)
+                shared.count[qid] = len(kept)

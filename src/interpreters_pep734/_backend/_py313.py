@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import importlib
-from typing import Any
 
 from .._errors import (
     InterpreterError,
@@ -24,6 +23,10 @@ from .._errors import (
 )
 from . import _common
 from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_STDLIB
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Typed as Any on purpose: these private modules' signatures changed between 3.13 patch
 # releases and 3.14, and typeshed describes only one generation.
@@ -287,8 +290,8 @@ class Py313Backend:
             op = self._defaults[qid] = self.queue_default_unboundop(qid)
             return op
 
+    # put/get take ids already validated by queue_bind (every Queue object binds once).
     def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
-        qid = _common.check_qid(qid)
         if unboundop == -1:
             unboundop = self._default_unboundop(qid)
         try:
@@ -301,7 +304,7 @@ class Py313Backend:
 
     def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
         try:
-            item = _interpqueues.get(_common.check_qid(qid))
+            item = _interpqueues.get(qid)
         except _interpqueues.QueueError as exc:
             raise self._translate_queue(exc) from None
         if len(item) == 3:
