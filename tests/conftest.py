@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 import interpreters_pep734 as interpreters
-from interpreters_pep734 import _backend
+from interpreters_pep734 import _backend, _queues
 
 #: True where the package hands out CPython's own objects (3.14+).  Tests of the places
 #: where this package deliberately does better than 3.14 are skipped there, with a reason.
@@ -53,6 +53,30 @@ def no_leaked_interpreters():
         except interpreters.InterpreterError:
             pass
     assert not leaked, f"test left interpreters alive: {sorted(leaked)}"
+
+
+def _queue_ids() -> set[int]:
+    try:
+        return {q.id for q in _queues.list_all()}
+    except _queues.ItemInterpreterDestroyed:
+        # CPython 3.14's list_all() raises for a queue that defaults to UNBOUND_ERROR and
+        # was made in another interpreter; such a test cannot be checked for leaks.
+        return set()
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_queues():
+    """Every test leaves the set of queues as it found it (checked on this package's
+    backends: CPython 3.14's executor leaves a results queue behind for each worker whose
+    initializer failed)."""
+    if STDLIB:
+        yield
+        return
+    before = _queue_ids()
+    yield
+    gc.collect()
+    leaked = _queue_ids() - before
+    assert not leaked, f"test left queues alive: {sorted(leaked)}"
 
 
 def run_python(
