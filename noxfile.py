@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 
 import nox
 
-nox.options.sessions = ["bench"]
+nox.options.sessions = ["bench", "bench_chart"]
 
 PYTHONS = {
     "3.12.1": os.environ.get(
@@ -27,11 +26,21 @@ def _wheel(session: nox.Session) -> str:
     return next(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".whl"))
 
 
+RESULTS = os.path.join(".nox", "bench-results")
+
+
 @nox.session(python=list(PYTHONS.values()))
 def bench(session: nox.Session) -> None:
     """Benchmark table for each CPython of the matrix (ratios are within one run)."""
     session.install(_wheel(session))
-    session.run("python", "tests/benchmarks/bench.py")
+    session.run("python", "tests/benchmarks/bench.py", env={"BENCH_RESULTS": RESULTS})
+
+
+@nox.session(python=PYTHONS["3.12.1"])
+def bench_chart(session: nox.Session) -> None:
+    """The PNG chart of the executor benchmarks linked from the README (after `bench`)."""
+    session.install("matplotlib")
+    session.run("python", "tests/benchmarks/chart.py", RESULTS, "tests/benchmarks/executor.png")
 
 
 @nox.session(python=list(PYTHONS.values()))
@@ -41,6 +50,3 @@ def stress(session: nox.Session) -> None:
     session.run(
         "python", "-m", "pytest", "tests", "-q", "-k", "stress", env={"QUEUE_STRESS_ITEMS": "10000"}
     )
-
-
-del subprocess

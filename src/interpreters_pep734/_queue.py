@@ -100,7 +100,7 @@ def _index(value: Any, what: str) -> int:
     return int(value.__index__())
 
 
-def _timeout_deadline(timeout: Any) -> float | None:
+def _deadline(timeout: Any) -> float | None:
     if timeout is None:
         return None
     if not isinstance(timeout, (int, float)):
@@ -115,8 +115,8 @@ class _Waiter:
 
     __slots__ = ("deadline", "delay", "spins")
 
-    def __init__(self, timeout: Any) -> None:
-        self.deadline = _timeout_deadline(timeout)
+    def __init__(self, deadline: float | None) -> None:
+        self.deadline = deadline
         self.spins = _SPINS
         self.delay = _FIRST_SLEEP
 
@@ -255,15 +255,22 @@ class Queue:
         if not block:
             return self.put_nowait(obj, unbounditems=unbounditems)
         unboundop = -1 if unbounditems is None else _serialize_unbound(unbounditems)
+        deadline = _deadline(timeout)
         item, pickled = _encode(obj)
-        waiter = _Waiter(timeout)  # validates the timeout before the first try
+        try:
+            _queue_put(self._id, item, pickled, unboundop)
+            return None
+        except QueueFull:
+            pass
+        waiter = _Waiter(deadline)
         while True:
+            if not waiter.wait():
+                raise QueueFull(f"queue {self._id} is full")
             try:
                 _queue_put(self._id, item, pickled, unboundop)
                 return None
             except QueueFull:
-                if not waiter.wait():
-                    raise
+                pass
 
     def put_nowait(self, obj: object, *, unbounditems: object = None) -> None:
         unboundop = -1 if unbounditems is None else _serialize_unbound(unbounditems)
@@ -284,15 +291,19 @@ class Queue:
         """
         if not block:
             return self.get_nowait()
-        waiter = _Waiter(timeout)  # validates the timeout before the first try
+        deadline = _deadline(timeout)
+        try:
+            return _decode(_queue_get(self._id))
+        except QueueEmpty:
+            pass
+        waiter = _Waiter(deadline)
         while True:
+            if not waiter.wait():
+                raise QueueEmpty(f"queue {self._id} is empty")
             try:
-                item = _queue_get(self._id)
+                return _decode(_queue_get(self._id))
             except QueueEmpty:
-                if not waiter.wait():
-                    raise
-            else:
-                return _decode(item)
+                pass
 
     def get_nowait(self) -> Any:
         """Return the next object from the queue.
@@ -334,6 +345,8 @@ def _is_plain(obj: object) -> bool:
 
 def _decode(item: tuple[object, bool, int | None]) -> Any:
     obj, pickled, unboundop = item
+    if not pickled and unboundop is None:
+        return obj
     if unboundop is not None:
         return _resolve_unbound(unboundop)
     if pickled:

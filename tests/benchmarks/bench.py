@@ -7,7 +7,9 @@ compare rows of one run, not runs.  Timings are medians of several repeats.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import multiprocessing
+import os
 import statistics
 import sys
 import threading
@@ -147,10 +149,8 @@ def pool_startup(executor_factory):
 
 
 def main():
-    print(
-        f"# {sys.implementation.name} {sys.version.split()[0]}: backend "
-        f"{_backend.describe()['backend']}"
-    )
+    version = sys.version.split()[0]
+    print(f"# CPython {version}: backend {_backend.describe()['backend']}")
     rows = []
     interp = interpreters.create()
     raw = per_op(raw_call(interp.id))
@@ -209,6 +209,29 @@ def main():
     width = max(len(r[0]) for r in rows)
     for label, value, note in rows:
         print(f"| {label:<{width}} | {value:>12,.1f} | {note}")
+
+    results = {
+        "python": version,
+        "backend": _backend.describe()["backend"],
+        "rows": [[label, value, note] for label, value, note in rows],
+        "cpu_seconds": {
+            "1 worker": one,
+            "2 interpreters": two,
+            "2 threads": threads,
+            "2 processes (fork)": fork,
+        },
+        "tiny_task_us": {"interpreter pool": tiny, "process pool (fork)": tiny_fork},
+        "startup_ms": {
+            "interpreter pool": start,
+            "process pool (fork)": start_fork,
+            "process pool (spawn)": start_spawn,
+        },
+    }
+    out = os.environ.get("BENCH_RESULTS")
+    if out:
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, f"{version}.json"), "w") as f:
+            json.dump(results, f, indent=1)
 
 
 if __name__ == "__main__":
