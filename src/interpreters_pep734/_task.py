@@ -6,7 +6,7 @@ Kept apart from ``_executor`` so a worker imports only this (and pickle), not
 
 from __future__ import annotations
 
-import pickle
+import _pickle as pickle  # not pickle.py: see _transfer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -21,11 +21,13 @@ public layer at import time.
 
 from __future__ import annotations
 
+# The C pickler itself: ``pickle.py`` would also import ``re`` (and ``enum``, ``struct``)
+# into every new interpreter, a third of its start-up time.
+import _pickle as pickle
 import functools
 import io
 import marshal
 import os
-import pickle
 import sys
 import types
 from collections.abc import Callable, Mapping
@@ -36,7 +38,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NoReturn
 
-PICKLE_PROTOCOL = pickle.HIGHEST_PROTOCOL
+PICKLE_PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL on every supported CPython
 
 # Response kinds.
 OK = 0
