@@ -131,12 +131,6 @@ def test_destroying_the_only_holder_destroys_the_queue():
     assert qid not in live_ids()
 
 
-@pytest.mark.skipif(
-    not STDLIB,
-    reason="CPython 3.12/3.13 backend: a Queue inside a queue travels as a reference (pickled; "
-    "3.13 hangs destroying an interpreter that queued a natively shared Queue), so it does "
-    "not keep its queue alive while in transit",
-)
 def test_a_queued_queue_keeps_its_queue_alive():
     carrier = interpreters.create_queue()
     inner = interpreters.create_queue()

@@ -73,7 +73,20 @@ def _call(request: bytes) -> bytes:
             result = func(*args, **kwargs)
     except BaseException as exc:
         return _transfer.encode_failure(exc, _THIS_FILE)
-    return _transfer.encode_result(result)
+    global _kept_for_caller
+    kept: list[object] = []
+    _transfer.in_transit = kept
+    try:
+        response = _transfer.encode_result(result)
+    finally:
+        _transfer.in_transit = None
+    _kept_for_caller = kept or None
+    return response
+
+
+#: Queues in the last result, kept alive until the next operation here: by then the
+#: caller, which rebuilt them from the reply, holds its own references.
+_kept_for_caller: list[object] | None = None
 
 
 def _set_main(request: bytes) -> bytes:

@@ -236,7 +236,8 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
         super().__init__(max_workers, thread_name_prefix)
         if isinstance(initializer, str):
             raise TypeError("scripts not supported")
-        self._init_task = None if initializer is None else (initializer, tuple(initargs), {})
+        # initargs is used as given: like 3.14, a bad one breaks the pool at first use.
+        self._init_task = None if initializer is None else (initializer, initargs, {})
 
     def submit(
         self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs

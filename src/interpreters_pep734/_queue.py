@@ -104,10 +104,11 @@ def _deadline(timeout: Any) -> float | None:
     if timeout is None:
         return None
     if not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout must be a number, got {timeout!r}")
-    if timeout < 0:
+        timeout = int(timeout)  # as 3.14 converts every timeout (it truncates floats too)
+    seconds: float = timeout
+    if seconds < 0:
         raise ValueError("timeout value must be non-negative")
-    return time.monotonic() + timeout
+    return time.monotonic() + seconds
 
 
 class _Waiter:
@@ -185,6 +186,7 @@ class Queue:
 
     # for pickling:
     def __reduce__(self) -> tuple[Any, ...]:
+        _transfer.note_in_transit(self)
         return (type(self), (self._id,))
 
     def _set_unbound(self, op: int, items: object = None) -> tuple[int, object]:
@@ -333,7 +335,7 @@ def _encode(obj: object) -> tuple[object, bool]:
     # Everything else is pickled, Queue and memoryview included: CPython 3.13 hangs when
     # it destroys an interpreter that put a natively shared Queue into a queue, and a
     # memoryview crosses as a copy on 3.12/3.13 anyway.
-    return _transfer.dumps_queue_item(obj), True
+    return _transfer.dumps_queue_item(obj, _backend.queue_hold), True
 
 
 def _is_plain(obj: object) -> bool:
@@ -350,7 +352,7 @@ def _decode(item: tuple[object, bool, int | None]) -> Any:
     if unboundop is not None:
         return _resolve_unbound(unboundop)
     if pickled:
-        return _transfer.loads_queue_item(obj)  # type: ignore[arg-type]
+        return _transfer.loads_queue_item(obj, _backend.queue_unhold)  # type: ignore[arg-type]
     return obj
 
 

@@ -103,6 +103,8 @@ def script_code(script: object) -> types.CodeType:
     Text is compiled here, in the calling interpreter, so a SyntaxError is raised to the
     caller directly.
     """
+    if isinstance(script, memoryview):
+        script = script.tobytes()  # bytes-like source, as 3.14 accepts
     if isinstance(script, (str, bytes, bytearray)):
         return compile(script, "<script>", "exec", dont_inherit=True)
     if type(script) is types.FunctionType:
@@ -226,31 +228,66 @@ def _dumps(obj: object) -> bytes:
 
 
 def _stand_in(obj: object) -> object:
-    """What goes into the pickle for one top-level item (callable, argument, result)."""
-    if type(obj) is types.FunctionType and stateless_error(obj) is None:
-        return _StatelessFunction(obj)
+    """What goes into the pickle for one top-level item (callable, argument, result).
+
+    3.14 converts a tuple item by item with the same fallbacks, so a stateless function
+    inside a tuple crosses too; tuples are only rebuilt when they hold a function (checked
+    after the plain pickle failed, see `_dumps_with_stand_ins`).
+    """
+    cls = type(obj)
+    if cls is types.FunctionType and stateless_error(obj) is None:
+        return _StatelessFunction(obj)  # type: ignore[arg-type]
     return obj
+
+
+def _deep_stand_in(obj: object) -> object:
+    if type(obj) is tuple:
+        return tuple([_deep_stand_in(item) for item in obj])
+    return _stand_in(obj)
 
 
 def dumps_item(obj: object) -> bytes:
     """Encode one value with the full fallback chain; NotShareableError if it cannot cross."""
     try:
-        return _dumps(_stand_in(obj))
+        try:
+            return _dumps(_stand_in(obj))
+        except Exception:
+            if type(obj) is not tuple:
+                raise
+            return _dumps(_deep_stand_in(obj))
     except Exception as exc:
         raise NotShareableError(f"{obj!r} does not support cross-interpreter data") from exc
 
 
-def dumps_queue_item(obj: object) -> bytes:
-    """A queue item that must be pickled; it carries the sender's main script path."""
-    return marshal.dumps((dumps_item(obj), _main_file()))
+def dumps_queue_item(obj: object, hold: Callable[[int], None] | None = None) -> bytes:
+    """A queue item that must be pickled; it carries the sender's main script path.
+
+    With *hold*, every queue the item refers to is held (``hold(id)``) while the item is
+    in transit, as 3.14 does; ``loads_queue_item`` lets go of them.
+    """
+    global in_transit
+    queues: list[object] = []
+    in_transit = queues
+    try:
+        data = dumps_item(obj)
+    finally:
+        in_transit = None
+    held = tuple({q.id for q in queues}) if hold is not None else ()  # type: ignore[attr-defined]
+    for qid in held:
+        hold(qid)  # type: ignore[misc]
+    return marshal.dumps((data, _main_file(), held))
 
 
-def loads_queue_item(data: bytes) -> Any:
-    pickled, main_file = marshal.loads(data)
+def loads_queue_item(data: bytes, unhold: Callable[[int], None] | None = None) -> Any:
+    pickled, main_file, held = marshal.loads(data)
     try:
         return loads_item(pickled, main_file)
     except Exception as exc:
         raise NotShareableError("object could not be unpickled") from exc
+    finally:
+        if unhold is not None:
+            for qid in held:
+                unhold(qid)
 
 
 def _main_file() -> str | None:
@@ -411,7 +448,7 @@ def encode_call(
     args_data = b""
     if args:
         try:
-            args_data = _dumps(tuple(_stand_in(arg) for arg in args))
+            args_data = _dumps(tuple([_deep_stand_in(arg) for arg in args]))
         except Exception:
             for arg in args:
                 try:
@@ -470,11 +507,27 @@ def decode_call(request: bytes) -> tuple[Any, ...]:
     return tuple(parts)
 
 
+#: While a response is encoded, the queues it refers to (see ``Queue.__reduce__``): the
+#: agent keeps them alive until the caller has rebuilt them, as 3.14 keeps a queue alive
+#: while it is in transit.
+in_transit: list[object] | None = None
+
+
+def note_in_transit(obj: object) -> None:
+    if in_transit is not None:
+        in_transit.append(obj)
+
+
 def encode_result(value: object) -> bytes:
     if value is None:
         return _NONE_RESULT
     try:
-        data = _dumps(_stand_in(value))
+        try:
+            data = _dumps(_stand_in(value))
+        except Exception:
+            if type(value) is not tuple:
+                raise
+            data = _dumps(_deep_stand_in(value))
     except Exception as exc:
         cause = (
             "interpreters_pep734.NotShareableError: "

@@ -64,10 +64,10 @@ def check_id(interp_id: Any) -> int:
     """Validate an id in Python before it reaches C code that mishandles bad ones."""
     if not isinstance(interp_id, int):
         raise TypeError(f"interpreter ID must be an int, got {type(interp_id).__name__}")
+    if not -(2**63) <= interp_id < 2**63:  # CPython converts to int64 first
+        raise OverflowError("int too big to convert")
     if interp_id < 0:
         raise ValueError(f"interpreter ID must be a non-negative int, got {interp_id}")
-    if interp_id > sys.maxsize * 2 + 1:
-        raise OverflowError("int too big to convert")
     return int(interp_id)
 
 
@@ -75,7 +75,7 @@ def check_qid(qid: Any) -> int:
     """Queue ids are checked here: 3.13.0 segfaults on a non-int or a huge one."""
     if not isinstance(qid, int):
         raise TypeError(f"queue ID must be an int, got {type(qid).__name__}")
-    if qid < 0:
+    if qid < 0:  # 3.14 checks the sign of a queue id first, then its size
         raise ValueError(f"queue ID must be a non-negative int, got {qid}")
     if qid >= 2**63:
         raise OverflowError("int too big to convert")

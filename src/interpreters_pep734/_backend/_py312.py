@@ -51,6 +51,7 @@ _ARRAYS = (
     ("count", "q", 8),
     ("unboundop", "b", 1),
     ("is_queue", "b", 1),
+    ("unheld", "i", 4),  # per queue: transit holds let go by receivers, not yet dropped
 )
 _SHARED_SIZE = sum(size for _, _, size in _ARRAYS) * _MAX_IDS
 
@@ -95,6 +96,7 @@ class _Shared:
         self.count: memoryview = arrays["count"]
         self.unboundop: memoryview = arrays["unboundop"]
         self.is_queue: memoryview = arrays["is_queue"]
+        self.unheld: memoryview = arrays["unheld"]
         self._lock_read, self._lock_write = fds[1], fds[2]
         self._thread_lock = threading.Lock()  # one holder per interpreter, then the pipe
 
@@ -180,6 +182,8 @@ class Py312Backend:
         # a queue.
         self._channel_refs: dict[int, list[Any]] = {}
         self._newborn_channels: dict[int, Any] = {}
+        # ChannelIDs this interpreter holds for queue items in transit (see queue_hold).
+        self._held: dict[int, list[Any]] = {}
         # Each incref holds one InterpreterID object: 3.12's own process-wide refcount.
         self._refs: dict[int, list[Any]] = {}
         # The InterpreterID from create(), handed over to the first incref.
@@ -390,6 +394,7 @@ class Py312Backend:
             shared.count[qid] = 0
             shared.unboundop[qid] = unboundop
             shared.is_queue[qid] = 1
+            shared.unheld[qid] = 0
         with self._refs_lock:
             self._newborn_channels[qid] = channel
         return qid
@@ -408,7 +413,40 @@ class Py312Backend:
         with self._refs_lock:
             self._channel_refs.setdefault(qid, []).append(channel)
 
+    def queue_hold(self, qid: int) -> None:
+        try:
+            channel = _xxinterpchannels._channel_id(qid)
+        except _xxinterpchannels.ChannelError:
+            raise QueueNotFoundError(f"queue {qid} not found") from None
+        with self._refs_lock:
+            self._held.setdefault(qid, []).append(channel)
+
+    def queue_unhold(self, qid: int) -> None:
+        # The hold is a ChannelID in the putter's interpreter, which only it can drop:
+        # count the release in shared memory; the holder drops it at its next queue use.
+        shared = self._shared
+        with shared:
+            shared.unheld[qid] += 1
+        if self._held:
+            self._drop_unheld()
+
+    def _drop_unheld(self) -> None:
+        shared = self._shared
+        dropped = []
+        with self._refs_lock:
+            for qid, channels in list(self._held.items()):
+                with shared:
+                    count = min(shared.unheld[qid], len(channels))
+                    shared.unheld[qid] -= count
+                for _ in range(count):
+                    dropped.append(channels.pop())
+                if not channels:
+                    del self._held[qid]
+        del dropped  # outside the locks: the last ChannelID destroys its channel
+
     def queue_release(self, qid: int) -> None:
+        if self._held:
+            self._drop_unheld()
         with self._refs_lock:
             channels = self._channel_refs.get(qid)
             if not channels:
@@ -428,6 +466,8 @@ class Py312Backend:
             raise QueueNotFoundError(f"queue {qid} not found") from None
 
     def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
+        if self._held:
+            self._drop_unheld()
         shared = self._shared
         if unboundop == -1:
             unboundop = shared.unboundop[qid]
@@ -435,7 +475,8 @@ class Py312Backend:
         try:
             item = marshal.dumps((sender, unboundop, pickled, obj))  # type: ignore[arg-type]
         except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here
-            item = marshal.dumps((sender, unboundop, True, _transfer.dumps_queue_item(obj)))
+            data = _transfer.dumps_queue_item(obj, self.queue_hold)
+            item = marshal.dumps((sender, unboundop, True, data))
         channel = self._channel(qid)
         with shared:
             count = shared.count[qid]

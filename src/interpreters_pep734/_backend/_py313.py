@@ -270,6 +270,15 @@ class Py313Backend:
         except _interpqueues.QueueError as exc:
             raise self._translate_queue(exc) from None
 
+    def queue_hold(self, qid: int) -> None:
+        self.queue_bind(qid)  # 3.13's bindings are process-wide counts
+
+    def queue_unhold(self, qid: int) -> None:
+        try:
+            self.queue_release(qid)
+        except QueueNotFoundError:
+            pass
+
     @staticmethod
     def _is_reply_queue(qid: int) -> bool:
         try:
