@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from .._errors import InterpreterError
+from .._errors import InterpreterError, InterpreterNotFoundError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,6 +80,55 @@ def check_qid(qid: Any) -> int:
     if qid >= 2**63:
         raise OverflowError("int too big to convert")
     return int(qid)
+
+
+class RunGuard:
+    """Keeps this interpreter's runs in an interpreter apart from its destruction.
+
+    CPython 3.12.1 and 3.13 crash or report "interpreter not initialized" when a thread
+    starts running in an interpreter that another thread is destroying, and 3.12.1
+    segfaults when two threads destroy the same interpreter at once.  Here a close waits
+    for other closes of the same interpreter, refuses while a run from this interpreter is
+    in flight (3.14's ``InterpreterError('interpreter running')``), and a run that arrives
+    during a close finds the interpreter gone.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[int, int] = {}
+        self._closing: dict[int, list[Any]] = {}  # id -> [lock, number of closers]
+
+    def enter_run(self, interp_id: int) -> None:
+        with self._lock:
+            if interp_id in self._closing:
+                raise InterpreterNotFoundError(f"unrecognized interpreter ID {interp_id}")
+            self._running[interp_id] = self._running.get(interp_id, 0) + 1
+
+    def leave_run(self, interp_id: int) -> None:
+        with self._lock:
+            count = self._running[interp_id] - 1
+            if count:
+                self._running[interp_id] = count
+            else:
+                del self._running[interp_id]
+
+    def enter_destroy(self, interp_id: int) -> None:
+        with self._lock:
+            if self._running.get(interp_id):
+                raise InterpreterError("interpreter running")
+            entry = self._closing.get(interp_id)
+            if entry is None:
+                entry = self._closing[interp_id] = [threading.Lock(), 0]
+            entry[1] += 1
+        entry[0].acquire()
+
+    def leave_destroy(self, interp_id: int) -> None:
+        with self._lock:
+            entry = self._closing[interp_id]
+            entry[0].release()
+            entry[1] -= 1
+            if not entry[1]:
+                del self._closing[interp_id]
 
 
 def no_reply(interp_id: int) -> InterpreterError:

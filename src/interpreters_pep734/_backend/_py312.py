@@ -193,6 +193,7 @@ class Py312Backend:
         self._current_id = int(_xxsubinterpreters.get_current())
         self._in_main = self._current_id == 0
         self._exit_hook_registered = False
+        self._guard = _common.RunGuard()
 
     @property
     def _shared(self) -> _Shared:
@@ -267,14 +268,15 @@ class Py312Backend:
 
     def destroy(self, interp_id: int) -> None:
         interp_id = _common.check_id(interp_id)
-        if self.is_running(interp_id) or interp_id == self.get_current()[0]:
-            pass  # 3.12 refuses below, with the 3.14 error; nothing to fix up
-        else:
-            self._unbind_items(interp_id)
+        self._guard.enter_destroy(interp_id)
         try:
+            if not self.is_running(interp_id) and interp_id != self._current_id:
+                self._unbind_items(interp_id)  # else 3.12 refuses below, as 3.14 does
             _xxsubinterpreters.destroy(interp_id)
         except RuntimeError as exc:
             raise _translate(exc, interp_id) from None
+        finally:
+            self._guard.leave_destroy(interp_id)
         with self._refs_lock:
             self._refs.pop(interp_id, None)
             self._newborn.pop(interp_id, None)
@@ -347,6 +349,7 @@ class Py312Backend:
 
     def run(self, interp_id: int, op: str, request: bytes) -> bytes:
         channel = self._reply_channel()
+        self._guard.enter_run(interp_id)
         try:
             _xxsubinterpreters.run_string(
                 interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: channel}
@@ -355,6 +358,8 @@ class Py312Backend:
             raise _parse_run_failed(exc) from None
         except RuntimeError as exc:
             raise _translate(exc, interp_id) from None
+        finally:
+            self._guard.leave_run(interp_id)
         try:
             response: bytes = _xxinterpchannels.recv(channel)
         except _xxinterpchannels.ChannelError:

@@ -99,6 +99,7 @@ class Py313Backend:
         self._replies = _common.ThreadLocalReplies()
         self._defaults: dict[int, int] = {}
         self._exit_hook_registered = False
+        self._guard = _common.RunGuard()
         self._entries = {
             op: compile(_common.ENTRY_SCRIPT.format(op=op), "<interpreters_pep734>", "exec")
             for op in _common.OPERATIONS
@@ -149,10 +150,14 @@ class Py313Backend:
         return interp_id
 
     def destroy(self, interp_id: int) -> None:
+        interp_id = _common.check_id(interp_id)
+        self._guard.enter_destroy(interp_id)
         try:
-            _interpreters.destroy(_common.check_id(interp_id))
+            _interpreters.destroy(interp_id)
         except _interpreters.InterpreterError as exc:
             raise self._translate(exc) from None
+        finally:
+            self._guard.leave_destroy(interp_id)
 
     def list_all(self) -> list[tuple[int, int]]:
         return sorted(_interpreters.list_all(require_ready=True))
@@ -200,12 +205,15 @@ class Py313Backend:
 
     def run(self, interp_id: int, op: str, request: bytes) -> bytes:
         qid = self._reply_queue()
+        self._guard.enter_run(interp_id)
         try:
             excinfo = _interpreters.exec(
                 interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: qid}
             )
         except _interpreters.InterpreterError as exc:
             raise self._translate(exc) from None
+        finally:
+            self._guard.leave_run(interp_id)
         if excinfo is not None:
             # The agent itself failed before it could answer (it answers every error of
             # the user's code).  Clean up what it could not take.
