@@ -120,3 +120,34 @@ def test_concurrent_create_and_close_from_threads():
         timeout=90,
     )
     assert proc.stdout == "0 1\n"
+
+
+@pytest.mark.parametrize("module", ["asyncio", "ssl", "_testcapi", "_testsinglephase"])
+def test_module_imported_in_a_subinterpreter_before_main(module):
+    # 3.12.1: `ssl` (so asyncio) imported first in an isolated interpreter aborts the
+    # process at destruction ("free(): invalid pointer"); a failed import of the
+    # single-phase test modules there corrupts memory that main's import then frees.
+    proc = run_python(
+        f"""
+        import interpreters_pep734 as interpreters
+        interp = interpreters.create()
+        try:
+            interp.exec("import {module}")
+        except interpreters.ExecutionFailed as exc:
+            print("refused:", exc.excinfo.type.__name__)
+        interp.exec("import json, re")
+        try:
+            import {module}
+        except ImportError:
+            pass
+        interp.close()
+        print("ok")
+        """,
+        timeout=60,
+    )
+    assert proc.stdout.splitlines()[-1] == "ok"
+    assert proc.stdout.splitlines()[:-1] in (
+        [],
+        ["refused: ImportError"],
+        ["refused: ModuleNotFoundError"],
+    )

@@ -39,7 +39,7 @@ def bootstrap_script() -> str:
     )
 
 
-def import_fragile_extensions_in_main() -> None:
+def import_fragile_extensions_in_main(extra: tuple[str, ...] = ()) -> None:
     """Import, in the main interpreter, extensions that break if a subinterpreter goes first.
 
     CPython 3.12.1: an isolated interpreter that fails to import a single-phase extension
@@ -49,7 +49,7 @@ def import_fragile_extensions_in_main() -> None:
     main interpreter's later import abort.  Importing them here first avoids both; in the
     subinterpreter the import then fails cleanly (3.12) or works (3.13).
     """
-    for name in ("_datetime", "_decimal"):
+    for name in ("_datetime", "_decimal", *extra):
         try:
             __import__(name)
         except ImportError:
@@ -139,3 +139,6 @@ class ThreadLocalReplies(threading.local):
     """One reply address per calling thread, so concurrent callers never mix replies."""
 
     address: Any = None
+    #: True from a run's start until its reply is taken; still True at the next run
+    #: means the last one was interrupted, and its reply may be waiting.
+    pending = False

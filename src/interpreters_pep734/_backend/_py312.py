@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 _xxsubinterpreters: Any = importlib.import_module("_xxsubinterpreters")
 _xxinterpchannels: Any = importlib.import_module("_xxinterpchannels")
 
+#: Modules whose failed import in an isolated interpreter corrupts CPython 3.12.1's memory.
+_REFUSED_IN_SUBINTERPRETERS = ("_testcapi", "_testsinglephase")
+
 _MAX_IDS = 1 << 20  # interpreter and channel ids covered; sparse, so cheap
 # The shared mapping holds arrays indexed by id: (name, item format, item size).
 _ARRAYS = (
@@ -222,7 +225,10 @@ class Py312Backend:
         if self._exit_hook_registered:
             return
         self._exit_hook_registered = True
-        _common.import_fragile_extensions_in_main()
+        # CPython 3.12.1: an isolated interpreter that imports `ssl` (asyncio does) before
+        # the main interpreter has makes the process abort when it is destroyed
+        # ("free(): invalid pointer").  Importing it here first (about 25 ms) avoids that.
+        _common.import_fragile_extensions_in_main(extra=("ssl",))
         if self._in_main:
             # 3.12.1: exiting while an interpreter still has a live (non-daemon) thread
             # aborts with "Py_EndInterpreter: thread still has a frame".  Destroying our
@@ -231,6 +237,20 @@ class Py312Backend:
 
     def _after_create(self, interp_id: int, shared_state: _Shared) -> None:
         script = (
+            # 3.12.1: a failed import of these single-phase test modules in an isolated
+            # interpreter corrupts memory that a later import elsewhere frees ("double
+            # free").  They cannot load there anyway: refuse them before CPython tries,
+            # with CPython's own message.
+            "import sys as _s\n"
+            "class _RefuseSinglePhase:\n"
+            "    @staticmethod\n"
+            "    def find_spec(name, path=None, target=None):\n"
+            f"        if name in {_REFUSED_IN_SUBINTERPRETERS!r}:\n"
+            "            raise ImportError(\n"
+            "                f'module {name} does not support loading in subinterpreters',"
+            " name=name)\n"
+            "_s.meta_path.insert(0, _RefuseSinglePhase)\n"
+            "del _s, _RefuseSinglePhase\n"
             # 3.12.1 deadlock: if `threading` is first imported in a subinterpreter by
             # thread T, destroying that interpreter from any other thread waits forever
             # on T's _tstate_lock in threading._shutdown().  The lock belongs to the
@@ -345,11 +365,17 @@ class Py312Backend:
         channel = self._replies.address
         if channel is None:
             channel = self._replies.address = _xxinterpchannels.create()
+        elif self._replies.pending:
+            # The last run of this thread was interrupted (Ctrl-C) after the agent replied:
+            # drop that stale reply so it is not taken for the next one.
+            while _xxinterpchannels.recv(channel, None) is not None:
+                pass
         return channel
 
     def run(self, interp_id: int, op: str, request: bytes) -> bytes:
         channel = self._reply_channel()
         self._guard.enter_run(interp_id)
+        self._replies.pending = True
         try:
             _xxsubinterpreters.run_string(
                 interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: channel}
@@ -364,6 +390,8 @@ class Py312Backend:
             response: bytes = _xxinterpchannels.recv(channel)
         except _xxinterpchannels.ChannelError:
             raise _common.no_reply(interp_id) from None
+        finally:
+            self._replies.pending = False
         return response
 
     def reply(self, reply_to: Any, response: bytes) -> None:

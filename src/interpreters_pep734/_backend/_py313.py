@@ -201,11 +201,17 @@ class Py313Backend:
         if holder is None:
             holder = self._replies.address = _ReplyQueue(self._queue_extra)
         qid: int = holder.qid
+        if self._replies.pending:
+            # The last run of this thread was interrupted (Ctrl-C) after the agent replied:
+            # drop that stale reply so it is not taken for the next one.
+            for _ in range(_interpqueues.get_count(qid)):
+                _interpqueues.get(qid)
         return qid
 
     def run(self, interp_id: int, op: str, request: bytes) -> bytes:
         qid = self._reply_queue()
         self._guard.enter_run(interp_id)
+        self._replies.pending = True
         try:
             excinfo = _interpreters.exec(
                 interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: qid}
@@ -227,6 +233,8 @@ class Py313Backend:
             raise _common.no_reply(interp_id) from None
         except Exception as exc:  # QueueEmpty is a Python class only the stdlib registers
             raise _common.no_reply(interp_id) from exc
+        finally:
+            self._replies.pending = False
         response: bytes = item[0]
         return response
 
