@@ -122,7 +122,9 @@ def test_concurrent_create_and_close_from_threads():
     assert proc.stdout == "0 1\n"
 
 
-@pytest.mark.parametrize("module", ["asyncio", "ssl", "_testcapi", "_testsinglephase"])
+@pytest.mark.parametrize(
+    "module", ["asyncio", "ssl", "hashlib", "hmac", "secrets", "_testcapi", "_testsinglephase"]
+)
 def test_module_imported_in_a_subinterpreter_before_main(module):
     # 3.12.1: `ssl` (so asyncio) imported first in an isolated interpreter aborts the
     # process at destruction ("free(): invalid pointer"); a failed import of the
@@ -151,3 +153,24 @@ def test_module_imported_in_a_subinterpreter_before_main(module):
         ["refused: ImportError"],
         ["refused: ModuleNotFoundError"],
     )
+
+
+def test_hashing_and_hmac_in_a_subinterpreter_then_in_main():
+    # 3.12.1: OpenSSL's HMAC in an isolated interpreter, then in main, double-frees.
+    proc = run_python(
+        """
+        import hashlib, hmac
+        import interpreters_pep734 as interpreters
+        work = (
+            "[hmac.new(b'k', b'm', 'sha256').hexdigest(), hmac.digest(b'k', b'm', 'sha1').hex(),"
+            " hashlib.pbkdf2_hmac('sha256', b'p', b's', 10).hex(), hashlib.md5(b'x').hexdigest()]"
+        )
+        interp = interpreters.create()
+        interp.exec("import hashlib, hmac")
+        remote = interp.call(eval, work)
+        interp.close()
+        print(remote == eval(work))
+        """,
+        timeout=60,
+    )
+    assert proc.stdout == "True\n"

@@ -45,6 +45,45 @@ _xxinterpchannels: Any = importlib.import_module("_xxinterpchannels")
 #: Modules whose failed import in an isolated interpreter corrupts CPython 3.12.1's memory.
 _REFUSED_IN_SUBINTERPRETERS = ("_testcapi", "_testsinglephase")
 
+# CPython 3.12.1: `_hashlib.new(..., usedforsecurity=False)` (hashlib calls it on import,
+# so hmac, secrets, smtplib... do too) and OpenSSL's HMAC (`hmac.new`) in an isolated
+# interpreter make the process abort later ("double free").  In our interpreters
+# `_hashlib` ignores the flag, which only matters on FIPS systems, and refuses HMAC, so
+# `hmac` computes it in Python over hashlib (same results, slower).
+_HASHLIB_SHIM = """\
+import sys as _s
+class _HashlibWithoutSecurityFlag:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name != '_hashlib':
+            return None
+        import functools, importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        real_exec = spec.loader.exec_module
+        def exec_module(module):
+            real_exec(module)
+            def drop_flag(func):
+                @functools.wraps(func)
+                def call(*args, usedforsecurity=True, **kwargs):
+                    return func(*args, **kwargs)
+                return call
+            for attr in dir(module):
+                value = getattr(module, attr)
+                if callable(value) and (attr == 'new' or attr.startswith('openssl_')):
+                    setattr(module, attr, drop_flag(value))
+            def refuse(*args, **kwargs):
+                raise module.UnsupportedDigestmodError('OpenSSL HMAC is off here')
+            for attr in ('hmac_new', 'hmac_digest'):  # hmac then uses its own code
+                if hasattr(module, attr):
+                    setattr(module, attr, refuse)
+        spec.loader.exec_module = exec_module
+        return spec
+_s.meta_path.insert(0, _HashlibWithoutSecurityFlag)
+del _s, _HashlibWithoutSecurityFlag
+"""
+
 _MAX_IDS = 1 << 20  # interpreter and channel ids covered; sparse, so cheap
 # The shared mapping holds arrays indexed by id: (name, item format, item size).
 _ARRAYS = (
@@ -250,7 +289,7 @@ class Py312Backend:
             "                f'module {name} does not support loading in subinterpreters',"
             " name=name)\n"
             "_s.meta_path.insert(0, _RefuseSinglePhase)\n"
-            "del _s, _RefuseSinglePhase\n"
+            "del _s, _RefuseSinglePhase\n" + _HASHLIB_SHIM +
             # 3.12.1 deadlock: if `threading` is first imported in a subinterpreter by
             # thread T, destroying that interpreter from any other thread waits forever
             # on T's _tstate_lock in threading._shutdown().  The lock belongs to the
