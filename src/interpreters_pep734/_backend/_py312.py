@@ -20,6 +20,7 @@ import marshal
 import mmap
 import os
 import threading
+import time
 
 from .. import _transfer
 from .._errors import (
@@ -320,6 +321,16 @@ class Py312Backend:
         with self._refs_lock:
             owned = list(self._refs) + list(self._newborn)
         for interp_id in owned:
+            # 3.12.1 aborts at exit ("remaining subinterpreters") if an interpreter is
+            # still running, e.g. in a daemon thread; it cannot be interrupted from here,
+            # so wait for that run to end (3.14 cuts it short).
+            while True:
+                try:
+                    if not _xxsubinterpreters.is_running(interp_id):
+                        break
+                except RuntimeError:
+                    break  # already gone
+                time.sleep(0.01)
             try:
                 _xxsubinterpreters.destroy(interp_id)
             except Exception:
