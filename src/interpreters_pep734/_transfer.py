@@ -622,5 +622,7 @@ class PathTracker:
         path = sys.path
         if self._sent.get(interp_id) == path:
             return None
+        if len(self._sent) >= 256:  # ids are not reused: forget old ones, resend at worst
+            self._sent.clear()
         self._sent[interp_id] = list(path)
         return [p for p in path if isinstance(p, str)]

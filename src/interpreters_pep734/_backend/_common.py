@@ -89,8 +89,9 @@ class RunGuard:
     starts running in an interpreter that another thread is destroying, and 3.12.1
     segfaults when two threads destroy the same interpreter at once.  Here a close waits
     for other closes of the same interpreter, refuses while a run from this interpreter is
-    in flight (3.14's ``InterpreterError('interpreter running')``), and a run that arrives
-    during a close finds the interpreter gone.
+    in flight (3.14's ``InterpreterError('interpreter running')``), a run that arrives
+    during a close finds the interpreter gone, and a second concurrent run gets 3.14's
+    ``InterpreterError('interpreter already running')``.
     """
 
     def __init__(self) -> None:
@@ -102,15 +103,15 @@ class RunGuard:
         with self._lock:
             if interp_id in self._closing:
                 raise InterpreterNotFoundError(f"unrecognized interpreter ID {interp_id}")
-            self._running[interp_id] = self._running.get(interp_id, 0) + 1
+            if interp_id in self._running:
+                # Decided here, not by racing into the C module: 3.12.1 sometimes answers
+                # a concurrent run with a bogus MemoryError.
+                raise InterpreterError("interpreter already running")
+            self._running[interp_id] = 1
 
     def leave_run(self, interp_id: int) -> None:
         with self._lock:
-            count = self._running[interp_id] - 1
-            if count:
-                self._running[interp_id] = count
-            else:
-                del self._running[interp_id]
+            del self._running[interp_id]
 
     def enter_destroy(self, interp_id: int) -> None:
         with self._lock:
@@ -135,10 +136,43 @@ def no_reply(interp_id: int) -> InterpreterError:
     return InterpreterError(f"interpreter {interp_id} gave no reply (agent not running there)")
 
 
+class ReplyPool:
+    """Reply addresses (channels, queues) of threads that ended, for new threads to reuse:
+    short-lived threads (``call_in_thread``) would otherwise create and destroy one each,
+    and 3.12.1 lists channels unreliably while others are being destroyed."""
+
+    def __init__(self) -> None:
+        self._free: list[Any] = []
+
+    def take(self, create: Any) -> Any:
+        try:
+            return self._free.pop()
+        except IndexError:
+            return create()
+
+    def give_back(self, address: Any) -> None:
+        if len(self._free) < 64:
+            self._free.append(address)
+
+
+class ReplyAddress:
+    """A thread's reply address; back to the pool when the thread ends."""
+
+    __slots__ = ("address", "pool")
+
+    def __init__(self, pool: ReplyPool, create: Any) -> None:
+        self.pool = pool
+        self.address = pool.take(create)
+
+    def __del__(self) -> None:
+        self.pool.give_back(self.address)
+
+
 class ThreadLocalReplies(threading.local):
     """One reply address per calling thread, so concurrent callers never mix replies."""
 
-    address: Any = None
+    held: ReplyAddress | None = None
     #: True from a run's start until its reply is taken; still True at the next run
-    #: means the last one was interrupted, and its reply may be waiting.
-    pending = False
+    #: means the last one was interrupted and its reply may be waiting.  True at first,
+    #: since a reused address may hold such a reply.
+    pending = True

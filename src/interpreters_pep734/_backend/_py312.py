@@ -218,6 +218,7 @@ class Py312Backend:
     )
 
     def __init__(self) -> None:
+        self._reply_pool = _common.ReplyPool()
         self._replies = _common.ThreadLocalReplies()
         self._shared_state: _Shared | None = None
         # Each Queue object holds one ChannelID: 3.12 destroys a channel, items and all,
@@ -412,10 +413,13 @@ class Py312Backend:
 
     # -- running the agent ---------------------------------------------------------------------
     def _reply_channel(self) -> Any:
-        channel = self._replies.address
-        if channel is None:
-            channel = self._replies.address = _xxinterpchannels.create()
-        elif self._replies.pending:
+        held = self._replies.held
+        if held is None:
+            held = self._replies.held = _common.ReplyAddress(
+                self._reply_pool, _xxinterpchannels.create
+            )
+        channel = held.address
+        if self._replies.pending:
             # The last run of this thread was interrupted (Ctrl-C) after the agent replied:
             # drop that stale reply so it is not taken for the next one.
             while _xxinterpchannels.recv(channel, None) is not None:
@@ -434,6 +438,12 @@ class Py312Backend:
             raise _parse_run_failed(exc) from None
         except RuntimeError as exc:
             raise _translate(exc, interp_id) from None
+        except MemoryError:
+            # 3.12.1 sometimes reports a run racing another one (from another interpreter)
+            # as a MemoryError with no message.
+            if _xxsubinterpreters.is_running(interp_id):
+                raise InterpreterError("interpreter already running") from None
+            raise
         finally:
             self._guard.leave_run(interp_id)
         try:
@@ -456,12 +466,21 @@ class Py312Backend:
 
     def _check_queue(self, qid: int) -> int:
         qid = _common.check_qid(qid)
+        if qid in self._channel_refs:
+            return qid  # a Queue object here holds it: alive
         if qid >= _MAX_IDS or not self._shared.is_queue[qid] or qid not in self._live_channels():
             raise QueueNotFoundError(f"queue {qid} not found")
         return qid
 
     @staticmethod
     def _live_channels() -> set[int]:
+        # 3.12.1's list_all() raises ChannelNotFoundError when a channel is destroyed
+        # (by another interpreter) while it lists them: try again.
+        for _ in range(100):
+            try:
+                return {int(c) for c in _xxinterpchannels.list_all()}
+            except _xxinterpchannels.ChannelNotFoundError:
+                continue
         return {int(c) for c in _xxinterpchannels.list_all()}
 
     def queue_create(self, maxsize: int, unboundop: int) -> int:

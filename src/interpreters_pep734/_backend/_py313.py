@@ -96,6 +96,7 @@ class Py313Backend:
 
     def __init__(self) -> None:
         self._queue_extra = _queue_protocol()
+        self._reply_pool = _common.ReplyPool()
         self._replies = _common.ThreadLocalReplies()
         self._defaults: dict[int, int] = {}
         self._exit_hook_registered = False
@@ -197,9 +198,12 @@ class Py313Backend:
 
     # -- running the agent ---------------------------------------------------------------------
     def _reply_queue(self) -> int:
-        holder = self._replies.address
-        if holder is None:
-            holder = self._replies.address = _ReplyQueue(self._queue_extra)
+        held = self._replies.held
+        if held is None:
+            held = self._replies.held = _common.ReplyAddress(
+                self._reply_pool, lambda: _ReplyQueue(self._queue_extra)
+            )
+        holder = held.address
         qid: int = holder.qid
         if self._replies.pending:
             # The last run of this thread was interrupted (Ctrl-C) after the agent replied:

@@ -1,0 +1,229 @@
+"""Ctrl-C (SIGINT) while the main thread is blocked (issue 5, item 4).
+
+Each case runs a child process that prints ``ready`` and then blocks in ``call()``,
+``Queue.get()``/``put()`` or ``executor.map()``; the test sends SIGINT and checks that a
+``KeyboardInterrupt`` reaches the main thread, and that the process then exits cleanly: status
+0 when the script catches it, death by SIGINT when it does not, never a fatal error or a hang.
+
+What CPython 3.14 does, and so what is asserted: only the main interpreter handles signals,
+so a ``call()`` that is running in another interpreter is not cut short; the
+``KeyboardInterrupt`` is raised in the caller as soon as that call returns.  Queue operations
+and the executor's ``map()`` wait in the main interpreter and are interrupted at once.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends a POSIX SIGINT to a child")
+
+#: How long the blocking call or pool task runs in the other interpreter.
+TASK_SECONDS = 2.0
+#: "Promptly": from the signal to the KeyboardInterrupt in the main thread.
+PROMPT_SECONDS = 3.0
+PREAMBLE = """\
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
+import interpreters_pep734 as interpreters
+from interpreters_pep734.futures import InterpreterPoolExecutor
+TASK_SECONDS = {task_seconds!r}
+CATCH = sys.argv[1] == "catch"
+"""
+
+
+class Run:
+    def __init__(self, returncode, lines, stderr):
+        self.returncode = returncode
+        self.lines = lines  # [(seconds after the signal, text)]
+        self.stderr = stderr
+
+    @property
+    def texts(self):
+        return [text for _, text in self.lines]
+
+    def seconds_until(self, text):
+        for seconds, line in self.lines:
+            if line == text:
+                return seconds
+        raise AssertionError(f"{text!r} not printed: {self.texts}\n--- stderr\n{self.stderr}")
+
+
+def interrupt(body, *, catch, delay=0.5, timeout=TASK_SECONDS + 30):
+    """Run PREAMBLE + *body* in a child; send SIGINT *delay* seconds after it prints 'ready'."""
+    script = PREAMBLE.format(task_seconds=TASK_SECONDS) + textwrap.dedent(body)
+    env = dict(os.environ)
+    env.pop("PYTHONDEVMODE", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, "catch" if catch else "no-catch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    lines, errors = [], []
+    ready = threading.Event()
+    sent = [None]
+
+    def read_stdout():
+        for line in proc.stdout:
+            now = time.monotonic()
+            lines.append((now, line.rstrip("\n")))
+            if line == "ready\n":
+                ready.set()
+
+    readers = [
+        threading.Thread(target=read_stdout, daemon=True),
+        threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        if not ready.wait(30):
+            raise AssertionError(f"child never got ready: {lines}")
+        time.sleep(delay)
+        sent[0] = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"child still running {timeout} s after SIGINT: {lines}") from None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for reader in readers:
+            reader.join(10)
+    stderr = "".join(errors)
+    assert "Fatal Python error" not in stderr, stderr
+    after = [(t - sent[0], text) for t, text in lines if text != "ready"]
+    return Run(proc.returncode, after, stderr)
+
+
+def assert_died_of_sigint(run):
+    assert run.returncode == -signal.SIGINT, (run.returncode, run.texts, run.stderr)
+    assert run.stderr.rstrip().splitlines()[-1] in (
+        "KeyboardInterrupt",
+        # 3.14 warns (it is not an error) about interpreters left open at exit.
+        "<sys>:0: RuntimeWarning: remaining subinterpreters; close them with Interpreter.close()",
+    ), run.stderr
+    assert "KeyboardInterrupt" in run.stderr
+
+
+# -- call() -----------------------------------------------------------------------------------
+
+CALL = """
+interp = interpreters.create()
+assert interp.call(pow, 2, 2) == 4
+print("ready", flush=True)
+try:
+    interp.call(time.sleep, TASK_SECONDS)
+    time.sleep(1)  # CPython 3.14 may raise it a moment after call() returns
+    print("call returned", flush=True)
+except KeyboardInterrupt:
+    if not CATCH:
+        raise
+    print("interrupted", flush=True)
+    print("after", interp.call(pow, 2, 5), flush=True)
+    interp.close()
+    print("closed", flush=True)
+"""
+
+
+def test_sigint_during_call_is_raised_when_the_call_returns():
+    run = interrupt(CALL, catch=True)
+    assert run.returncode == 0, run.stderr
+    assert run.texts == ["interrupted", "after 32", "closed"]
+    assert run.seconds_until("interrupted") < TASK_SECONDS + PROMPT_SECONDS
+
+
+def test_sigint_during_call_uncaught_exits_by_sigint():
+    run = interrupt(CALL, catch=False)
+    assert run.texts == []
+    assert_died_of_sigint(run)
+
+
+# -- Queue.get() and Queue.put() --------------------------------------------------------------
+
+QUEUE = """
+queue = interpreters.create_queue({maxsize})
+{fill}
+interp = interpreters.create()
+interp.prepare_main(queue=queue)  # a live interpreter that shares the queue
+print("ready", flush=True)
+try:
+    queue.{operation}
+    print("returned", flush=True)
+except KeyboardInterrupt:
+    if not CATCH:
+        raise
+    print("interrupted", flush=True)
+    if queue.qsize():
+        print("got", queue.get_nowait(), flush=True)
+    interp.exec("queue.put('from the interpreter')")
+    print("got", queue.get(timeout=10), flush=True)
+    interp.close()
+    print("closed", flush=True)
+"""
+QUEUE_OPERATIONS = {
+    "get()": dict(maxsize=0, fill="", operation="get()"),
+    "get(timeout)": dict(maxsize=0, fill="", operation="get(timeout=60)"),
+    "put()-full": dict(maxsize=1, fill="queue.put('filler')", operation="put('more')"),
+    "put(timeout)-full": dict(
+        maxsize=1, fill="queue.put('filler')", operation="put('more', timeout=60)"
+    ),
+}
+
+
+@pytest.mark.parametrize("operation", list(QUEUE_OPERATIONS))
+def test_sigint_during_blocked_queue_operation_is_prompt(operation):
+    run = interrupt(QUEUE.format(**QUEUE_OPERATIONS[operation]), catch=True)
+    assert run.returncode == 0, run.stderr
+    got = ["got filler"] if operation.startswith("put") else []
+    assert run.texts == ["interrupted", *got, "got from the interpreter", "closed"]
+    assert run.seconds_until("interrupted") < PROMPT_SECONDS
+
+
+@pytest.mark.parametrize("operation", ["get()", "put()-full"])
+def test_sigint_during_blocked_queue_operation_uncaught_exits_by_sigint(operation):
+    run = interrupt(QUEUE.format(**QUEUE_OPERATIONS[operation]), catch=False, timeout=20)
+    assert run.texts == []
+    assert_died_of_sigint(run)
+
+
+# -- InterpreterPoolExecutor.map() ------------------------------------------------------------
+
+MAP = """
+executor = InterpreterPoolExecutor(max_workers=2)
+assert list(executor.map(pow, [2, 3], [2, 2])) == [4, 9]
+print("ready", flush=True)
+try:
+    list(executor.map(time.sleep, [TASK_SECONDS] * 6))
+    print("map returned", flush=True)
+except KeyboardInterrupt:
+    if not CATCH:
+        raise
+    print("interrupted", flush=True)
+    executor.shutdown(wait=True, cancel_futures=True)
+    print("shut down", flush=True)
+"""
+
+
+def test_sigint_during_executor_map_is_prompt():
+    run = interrupt(MAP, catch=True)
+    assert run.returncode == 0, run.stderr
+    assert run.texts == ["interrupted", "shut down"]
+    assert run.seconds_until("interrupted") < PROMPT_SECONDS
+    # The tasks already running finish; the queued ones are dropped.
+    assert run.seconds_until("shut down") < TASK_SECONDS + PROMPT_SECONDS
+
+
+def test_sigint_during_executor_map_uncaught_exits_by_sigint():
+    run = interrupt(MAP, catch=False)
+    assert run.texts == []
+    assert_died_of_sigint(run)
