@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import gc
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -77,6 +80,44 @@ def no_leaked_queues():
     gc.collect()
     leaked = _queue_ids() - before
     assert not leaked, f"test left queues alive: {sorted(leaked)}"
+
+
+def read_back(interp, expr):
+    """Evaluate *expr* in *interp*'s ``__main__`` and return its (literal) value here."""
+    r, w = os.pipe()
+    try:
+        interp.exec(f"__import__('os').write({w}, repr({expr}).encode())")
+        return ast.literal_eval(os.read(r, 1 << 16).decode())
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+@contextlib.contextmanager
+def running(interp):
+    """Keep *interp* busy in an ``exec()`` on another thread for the length of the block."""
+    r_started, w_started = os.pipe()
+    r_release, w_release = os.pipe()
+    errors = []
+
+    def target():
+        try:
+            interp.exec(f"import os\nos.write({w_started}, b's')\nos.read({r_release}, 1)")
+        except BaseException as exc:
+            errors.append(exc)
+            os.write(w_started, b"!")
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    try:
+        assert os.read(r_started, 1) == b"s", errors
+        yield
+    finally:
+        os.write(w_release, b"r")
+        thread.join()
+        for fd in (r_started, w_started, r_release, w_release):
+            os.close(fd)
+    assert not errors
 
 
 def run_python(

@@ -1,8 +1,6 @@
 """``Interpreter.exec()``: running code in another interpreter's ``__main__``, and how an
 uncaught exception comes back as ``ExecutionFailed``."""
 
-import ast
-import contextlib
 import json
 import os
 import threading
@@ -10,47 +8,9 @@ import threading
 import pytest
 
 import interpreters_pep734 as interpreters
-from conftest import run_script_file
+from conftest import read_back, run_script_file, running
 
 LOCATION = "the test module"
-
-
-def read_back(interp, expr):
-    """Evaluate *expr* in *interp*'s ``__main__`` and return its (literal) value here."""
-    r, w = os.pipe()
-    try:
-        interp.exec(f"__import__('os').write({w}, repr({expr}).encode())")
-        return ast.literal_eval(os.read(r, 1 << 16).decode())
-    finally:
-        os.close(r)
-        os.close(w)
-
-
-@contextlib.contextmanager
-def running(interp):
-    """Keep *interp* busy in an ``exec()`` on another thread for the length of the block."""
-    r_started, w_started = os.pipe()
-    r_release, w_release = os.pipe()
-    errors = []
-
-    def target():
-        try:
-            interp.exec(f"import os\nos.write({w_started}, b's')\nos.read({r_release}, 1)")
-        except BaseException as exc:
-            errors.append(exc)
-            os.write(w_started, b"!")
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    try:
-        assert os.read(r_started, 1) == b"s", errors
-        yield
-    finally:
-        os.write(w_release, b"r")
-        thread.join()
-        for fd in (r_started, w_started, r_release, w_release):
-            os.close(fd)
-    assert not errors
 
 
 def failure_of(interp, code):

@@ -1,8 +1,6 @@
 """Interpreter lifecycle: create, list_all, get_current, get_main, the Interpreter object,
 is_running and close, as CPython 3.14's ``concurrent.interpreters`` behaves."""
 
-import ast
-import contextlib
 import gc
 import os
 import pickle
@@ -11,7 +9,7 @@ import threading
 import pytest
 
 import interpreters_pep734 as interpreters
-from conftest import run_python
+from conftest import read_back, run_python, running
 
 WHENCE_RUNTIME = "runtime init"
 WHENCE_STDLIB = "_interpreters module"
@@ -19,17 +17,6 @@ WHENCE_STDLIB = "_interpreters module"
 
 def live_ids():
     return [i.id for i in interpreters.list_all()]
-
-
-def read_back(interp, expr):
-    """Evaluate *expr* in *interp*'s ``__main__`` and return its (literal) value here."""
-    r, w = os.pipe()
-    try:
-        interp.exec(f"__import__('os').write({w}, repr({expr}).encode())")
-        return ast.literal_eval(os.read(r, 1 << 16).decode())
-    finally:
-        os.close(r)
-        os.close(w)
 
 
 def run_in_thread(func):
@@ -46,33 +33,6 @@ def run_in_thread(func):
     thread.start()
     thread.join()
     return outcome
-
-
-@contextlib.contextmanager
-def running(interp):
-    """Keep *interp* busy in an ``exec()`` on another thread for the length of the block."""
-    r_started, w_started = os.pipe()
-    r_release, w_release = os.pipe()
-    errors = []
-
-    def target():
-        try:
-            interp.exec(f"import os\nos.write({w_started}, b's')\nos.read({r_release}, 1)")
-        except BaseException as exc:
-            errors.append(exc)
-            os.write(w_started, b"!")
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    try:
-        assert os.read(r_started, 1) == b"s", errors
-        yield
-    finally:
-        os.write(w_release, b"r")
-        thread.join()
-        for fd in (r_started, w_started, r_release, w_release):
-            os.close(fd)
-    assert not errors
 
 
 # --- module functions ------------------------------------------------------------------
