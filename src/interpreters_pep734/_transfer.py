@@ -166,15 +166,6 @@ def check_natively_shareable(obj: object) -> None:
     raise NotShareableError(f"{obj!r} does not support cross-interpreter data")
 
 
-def is_natively_shareable(obj: object) -> bool:
-    """True if *obj* crosses without pickle in 3.14 (copied, or shared for a Queue)."""
-    try:
-        check_natively_shareable(obj)
-    except NotShareableError:
-        return False
-    return True
-
-
 # -- pickling with the cross-interpreter rules --------------------------------------------
 
 
