@@ -306,7 +306,7 @@ def test_deadlocked_thread_leaves_the_caller_healthy():
     # leaves with os._exit().
     proc = run_python(
         f"""
-        import os, time
+        import os, sys, time
         import interpreters_pep734 as interpreters
         interp = interpreters.create()
         start = time.monotonic()
@@ -319,6 +319,7 @@ def test_deadlocked_thread_leaves_the_caller_healthy():
         print("other", other.call(pow, 3, 2))
         other.close()
         print("listed", interp in interpreters.list_all())
+        sys.stdout.flush()  # os._exit() skips it, and stdout is a pipe here
         os._exit(0)
         """,
         timeout=60,
@@ -340,7 +341,7 @@ def test_deadlocked_thread_leaves_the_caller_healthy():
 def test_closing_an_interpreter_with_a_deadlocked_thread_does_not_hang():
     proc = run_python(
         f"""
-        import os, threading
+        import os, sys, threading
         import interpreters_pep734 as interpreters
         interp = interpreters.create()
         interp.exec({DEADLOCK!r})
@@ -348,6 +349,7 @@ def test_closing_an_interpreter_with_a_deadlocked_thread_does_not_hang():
         closer.start()
         closer.join(10)
         print("closed", not closer.is_alive())
+        sys.stdout.flush()  # os._exit() skips it, and stdout is a pipe here
         os._exit(0)
         """,
         timeout=60,

@@ -99,6 +99,8 @@ def interrupt(body, *, catch, delay=0.5, timeout=TASK_SECONDS + 30):
             proc.wait()
         for reader in readers:
             reader.join(10)
+        proc.stdout.close()
+        proc.stderr.close()
     stderr = "".join(errors)
     assert "Fatal Python error" not in stderr, stderr
     after = [(t - sent[0], text) for t, text in lines if text != "ready"]
