@@ -14,11 +14,13 @@ Native: create (isolated, own GIL), destroy, list, is_running, run_string with a
 
 from __future__ import annotations
 
+import _signal
 import atexit
 import importlib
 import marshal
 import mmap
 import os
+import signal
 import threading
 import time
 
@@ -142,19 +144,29 @@ class _Shared:
         self.unheld: memoryview = arrays["unheld"]
         self._lock_read, self._lock_write = fds[1], fds[2]
         self._thread_lock = threading.Lock()  # one holder per interpreter, then the pipe
+        self._saved_mask: set[Any] = set()
 
     # -- the cross-interpreter lock ---------------------------------------------------------
+    # The main thread runs signal handlers, and Python raises their exceptions (Ctrl-C's
+    # KeyboardInterrupt) when a call returns: between taking the token and the code that
+    # would give it back.  A lost token blocks every later operation, the exit too.  So
+    # the main thread keeps signals pending at the OS level while it holds the lock (a few
+    # microseconds); they are delivered, and raised, once the token is back.
     def __enter__(self) -> None:
+        if threading.get_ident() == _MAIN_THREAD:
+            try:
+                self._saved_mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, _SIGNALS)
+            except BaseException:  # a signal that came before: nothing is taken yet
+                _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _SIGNALS)
+                raise
         self._thread_lock.acquire()
-        try:
-            os.read(self._lock_read, 1)
-        except BaseException:
-            self._thread_lock.release()
-            raise
+        os.read(self._lock_read, 1)
 
     def __exit__(self, *exc: object) -> None:
         os.write(self._lock_write, b"x")
         self._thread_lock.release()
+        if threading.get_ident() == _MAIN_THREAD:
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, self._saved_mask)
 
     # -- whence and references ----------------------------------------------------------------
     def mark_created(self, interp_id: int) -> None:
@@ -172,6 +184,17 @@ class _Shared:
         self.refs[interp_id] = count
         return count
 
+
+#: The thread that runs signal handlers: the main interpreter's main thread (None in
+#: other interpreters, which never run them).
+_MAIN_THREAD = (
+    threading.main_thread().ident
+    if _xxsubinterpreters.get_current() == 0 and hasattr(_signal, "pthread_sigmask")
+    else None
+)
+# Plain ints and the C function: signal.pthread_sigmask() turns every signal into an
+# enum member, which costs tens of microseconds a call.
+_SIGNALS = {int(s) for s in signal.valid_signals()}
 
 #: Set by the bootstrap in interpreters this package creates; None in the main one.
 SHARED_FDS: tuple[int, int, int] | None = None
