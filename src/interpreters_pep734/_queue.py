@@ -8,6 +8,7 @@ with ``int()``).
 
 from __future__ import annotations
 
+import operator
 import time
 import weakref
 
@@ -75,7 +76,7 @@ def create(maxsize: int = 0, *, unbounditems: object = UNBOUND) -> Queue:
     the unbound item.
     """
     unboundop = _serialize_unbound(unbounditems)
-    maxsize = _index(maxsize, "maxsize")
+    maxsize = operator.index(maxsize)
     qid = _backend.queue_create(maxsize, unboundop)
     self = Queue(qid)
     _backend.queue_release_creation(qid)
@@ -92,12 +93,6 @@ def list_all() -> list[Queue]:
             self._set_unbound(unboundop)
         queues.append(self)
     return queues
-
-
-def _index(value: Any, what: str) -> int:
-    if not hasattr(type(value), "__index__"):
-        raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer")
-    return int(value.__index__())
 
 
 def _deadline(timeout: Any) -> float | None:

@@ -204,7 +204,7 @@ SHARED_FDS: tuple[int, int, int] | None = None
 _create_lock = threading.Lock()
 
 
-def _translate(exc: Exception, interp_id: Any = None) -> Exception:
+def _translate(exc: Exception) -> Exception:
     text = str(exc)
     if isinstance(exc, RuntimeError):
         if text.startswith("unrecognized interpreter ID"):
@@ -368,7 +368,7 @@ class Py312Backend:
                 self._unbind_items(interp_id)  # else 3.12 refuses below, as 3.14 does
             _xxsubinterpreters.destroy(interp_id)
         except RuntimeError as exc:
-            raise _translate(exc, interp_id) from None
+            raise _translate(exc) from None
         finally:
             self._guard.leave_destroy(interp_id)
         with self._refs_lock:
@@ -400,7 +400,7 @@ class Py312Backend:
         try:
             return bool(_xxsubinterpreters.is_running(interp_id))
         except RuntimeError as exc:
-            raise _translate(exc, interp_id) from None
+            raise _translate(exc) from None
 
     def incref(self, interp_id: int) -> None:
         with self._refs_lock:
@@ -409,7 +409,7 @@ class Py312Backend:
             try:
                 handle = _xxsubinterpreters.InterpreterID(interp_id)
             except RuntimeError as exc:
-                raise _translate(exc, interp_id) from None
+                raise _translate(exc) from None
         with self._refs_lock:
             self._refs.setdefault(interp_id, []).append(handle)
         with self._shared:
@@ -460,7 +460,7 @@ class Py312Backend:
         except _xxsubinterpreters.RunFailedError as exc:
             raise _parse_run_failed(exc) from None
         except RuntimeError as exc:
-            raise _translate(exc, interp_id) from None
+            raise _translate(exc) from None
         except MemoryError:
             # 3.12.1 sometimes reports a run racing another one (from another interpreter)
             # as a MemoryError with no message.
