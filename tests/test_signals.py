@@ -21,6 +21,8 @@ import time
 
 import pytest
 
+from conftest import run_python_json
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends a POSIX SIGINT to a child")
 
 #: How long the blocking call or pool task runs in the other interpreter.
@@ -229,3 +231,69 @@ def test_sigint_during_executor_map_uncaught_exits_by_sigint():
     run = interrupt(MAP, catch=False)
     assert run.texts == []
     assert_died_of_sigint(run)
+
+
+# -- a storm of signals inside queue operations -------------------------------------------------
+
+STORM = """
+import json, signal, sys
+import interpreters_pep734 as interpreters
+from interpreters_pep734 import _queues
+
+class Interrupted(Exception):
+    pass
+
+OURS = ("interpreters_pep734", "concurrent.interpreters")
+
+def raise_inside_queue_code(signum, frame):
+    # Raise only where the exception lands inside the queue implementation, so that the
+    # loop below always gets control back.
+    if frame is not None and frame.f_globals.get("__name__", "").startswith(OURS):
+        raise Interrupted
+
+maxsize = int(sys.argv[1])
+queue = interpreters.create_queue(maxsize)
+signal.signal(signal.SIGALRM, raise_inside_queue_code)
+signal.setitimer(signal.ITIMER_REAL, 20e-6, 20e-6)
+interrupted = 0
+for i in range(20000):
+    for op in (lambda: queue.put(i, timeout=0.01), lambda: queue.get(timeout=0.01)):
+        try:
+            op()
+        except Interrupted:
+            interrupted += 1
+        except (_queues.QueueEmpty, _queues.QueueFull):
+            pass
+signal.setitimer(signal.ITIMER_REAL, 0, 0)
+signal.signal(signal.SIGALRM, signal.SIG_DFL)
+size = queue.qsize()
+drained = 0
+while True:
+    try:
+        queue.get_nowait()
+    except _queues.QueueEmpty:
+        break
+    drained += 1
+# The queues' shared state is intact: another interpreter can use this queue.
+interp = interpreters.create()
+interp.prepare_main(queue=queue)
+interp.exec("queue.put('from the other interpreter')")
+echoed = queue.get(timeout=10)
+interp.close()
+print(json.dumps([interrupted, size, drained, echoed, queue.qsize()]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+@pytest.mark.parametrize("maxsize", [0, 1])
+def test_exceptions_from_signal_handlers_inside_queue_operations_leave_the_queue_intact(maxsize):
+    # An exception raised by a signal handler can land between any two calls of the queue
+    # code.  The count must still match the items, and no lock may be left held (a lost
+    # lock would hang the other interpreter's put).
+    (interrupted, size, drained, echoed, final), _ = run_python_json(STORM, maxsize, timeout=60)
+    assert interrupted > 0  # the storm did land inside queue code
+    assert size == drained
+    if maxsize:
+        assert size <= maxsize
+    assert echoed == "from the other interpreter"
+    assert final == 0

@@ -249,16 +249,19 @@ class Queue:
         ItemInterpreterDestroyed; UNBOUND_REMOVE removes the item from the
         queue as soon as the interpreter is destroyed.
         """
-        if not block:
-            return self.put_nowait(obj, unbounditems=unbounditems)
         unboundop = -1 if unbounditems is None else _serialize_unbound(unbounditems)
-        deadline = _deadline(timeout)
-        item, pickled = _encode(obj)
+        deadline = None if timeout is None or not block else _deadline(timeout)
+        cls = type(obj)
+        if cls in _NATIVE_NOT_INT or (cls is int and _INT64_MIN <= obj < _INT64_END):  # type: ignore[operator]
+            item, pickled = obj, False  # the common case, without a call
+        else:
+            item, pickled = _encode(obj)
         try:
             _queue_put(self._id, item, pickled, unboundop)
             return None
         except QueueFull:
-            pass
+            if not block:
+                raise
         waiter = _Waiter(deadline)
         while True:
             if not waiter.wait():
@@ -286,19 +289,24 @@ class Queue:
         then the "next object" is determined by the value of the
         "unbounditems" argument to put().
         """
-        if not block:
-            return self.get_nowait()
-        deadline = _deadline(timeout)
+        deadline = None if timeout is None or not block else _deadline(timeout)
         try:
-            return _decode(_queue_get(self._id))
+            obj, pickled, unboundop = _queue_get(self._id)
         except QueueEmpty:
-            pass
+            if not block:
+                raise
+            obj, pickled, unboundop = self._wait_for_item(deadline)
+        if pickled or unboundop is not None:
+            return _decode((obj, pickled, unboundop))
+        return obj
+
+    def _wait_for_item(self, deadline: float | None) -> tuple[object, bool, int | None]:
         waiter = _Waiter(deadline)
         while True:
             if not waiter.wait():
                 raise QueueEmpty(f"queue {self._id} is empty")
             try:
-                return _decode(_queue_get(self._id))
+                return _queue_get(self._id)
             except QueueEmpty:
                 pass
 
@@ -314,8 +322,11 @@ class Queue:
         return obj
 
 
-# Types whose values always cross natively: no further check needed.
+# Types whose values always cross natively: no further check needed (ints only within
+# 64 bits: 3.14 pickles bigger ones).
 _PLAIN_TYPES = frozenset({type(None), bool, int, float, str, bytes})
+_NATIVE_NOT_INT = _PLAIN_TYPES - {int}
+_INT64_MIN, _INT64_END = -(2**63), 2**63
 
 
 def _encode(obj: object) -> tuple[object, bool]:

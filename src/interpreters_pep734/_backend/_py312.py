@@ -142,7 +142,7 @@ class _Shared:
         self.unboundop: memoryview = arrays["unboundop"]
         self.is_queue: memoryview = arrays["is_queue"]
         self.unheld: memoryview = arrays["unheld"]
-        self._lock_read, self._lock_write = fds[1], fds[2]
+        self.lock_read, self.lock_write = fds[1], fds[2]
         self._thread_lock = threading.Lock()  # one holder per interpreter, then the pipe
         self._saved_mask: set[Any] = set()
 
@@ -160,10 +160,10 @@ class _Shared:
                 _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _SIGNALS)
                 raise
         self._thread_lock.acquire()
-        os.read(self._lock_read, 1)
+        os.read(self.lock_read, 1)
 
     def __exit__(self, *exc: object) -> None:
-        os.write(self._lock_write, b"x")
+        os.write(self.lock_write, b"x")
         self._thread_lock.release()
         if threading.get_ident() == _MAIN_THREAD:
             _signal.pthread_sigmask(_signal.SIG_SETMASK, self._saved_mask)
@@ -590,41 +590,64 @@ class Py312Backend:
         except _xxinterpchannels.ChannelError:
             raise QueueNotFoundError(f"queue {qid} not found") from None
 
+    # put and get are the hot paths: they take the lock's token without blocking signals
+    # (two system calls saved).  A signal handler's exception (Ctrl-C) is raised when a
+    # call returns, so: the token is read *into* a buffer, which tells the `finally`
+    # whether it was taken; and the one call that changes the channel comes last, after
+    # the count is already right, so an exception raised as it returns leaves both
+    # consistent (a get interrupted that way loses its item, as any Python queue does).
     def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
         if self._held:
             self._drop_unheld()
-        shared = self._shared
+        shared = self._shared_state or self._shared
         if unboundop == -1:
             unboundop = shared.unboundop[qid]
-        sender = self._current_id
         try:
-            item = marshal.dumps((sender, unboundop, pickled, obj))  # type: ignore[arg-type]
+            item = marshal.dumps((self._current_id, unboundop, pickled, obj))  # type: ignore[arg-type]
         except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here
             data = _transfer.dumps_queue_item(obj, self.queue_hold)
-            item = marshal.dumps((sender, unboundop, True, data))
-        channel = self._channel(qid)
-        with shared:
-            count = shared.count[qid]
+            item = marshal.dumps((self._current_id, unboundop, True, data))
+        channels = self._channel_refs.get(qid)
+        channel = channels[0] if channels else self._channel(qid)
+        counts = shared.count
+        token = bytearray(1)
+        try:
+            os.readv(shared.lock_read, (token,))
+            count = counts[qid]
             maxsize = shared.maxsize[qid]
             if 0 < maxsize <= count:
                 raise QueueFull(f"queue {qid} is full")
+            counts[qid] = count + 1
             try:
                 _xxinterpchannels.send(channel, item)
             except _xxinterpchannels.ChannelError:
+                counts[qid] = count
                 raise QueueNotFoundError(f"queue {qid} not found") from None
-            shared.count[qid] = count + 1
+        finally:
+            if token[0]:
+                os.write(shared.lock_write, b"x")
 
     def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
-        shared = self._shared
-        channel = self._channel(qid)
-        with shared:
+        shared = self._shared_state or self._shared
+        channels = self._channel_refs.get(qid)
+        channel = channels[0] if channels else self._channel(qid)
+        counts = shared.count
+        token = bytearray(1)
+        try:
+            os.readv(shared.lock_read, (token,))
+            count = counts[qid]
+            counts[qid] = count - 1 if count > 0 else 0
             try:
                 item = _xxinterpchannels.recv(channel)
             except _xxinterpchannels.ChannelEmptyError:
+                counts[qid] = 0
                 raise QueueEmpty(f"queue {qid} is empty") from None
             except _xxinterpchannels.ChannelError:
+                counts[qid] = count
                 raise QueueNotFoundError(f"queue {qid} not found") from None
-            shared.count[qid] = max(shared.count[qid] - 1, 0)
+        finally:
+            if token[0]:
+                os.write(shared.lock_write, b"x")
         sender, unboundop, pickled, value = marshal.loads(item)
         if sender == -1:
             return None, False, unboundop

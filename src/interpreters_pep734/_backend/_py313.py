@@ -96,6 +96,7 @@ class Py313Backend:
 
     def __init__(self) -> None:
         self._queue_extra = _queue_protocol()
+        self._fmt_protocol = self._queue_extra[0] == 0
         self._reply_pool = _common.ReplyPool()
         self._replies = _common.ThreadLocalReplies()
         self._defaults: dict[int, int] = {}
@@ -321,11 +322,11 @@ class Py313Backend:
 
     # put/get take ids already validated by queue_bind (every Queue object binds once).
     def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
-        if unboundop == -1:
-            unboundop = self._default_unboundop(qid)
+        if unboundop == -1:  # the ops are 1, 2 and 3: never falsy
+            unboundop = self._defaults.get(qid) or self._default_unboundop(qid)
         try:
-            if self._queue_extra[0] == 0:
-                _interpqueues.put(qid, obj, 1 if pickled else 0, unboundop)
+            if self._fmt_protocol:
+                _interpqueues.put(qid, obj, pickled, unboundop)  # fmt: 1 when pickled
             else:
                 _interpqueues.put(qid, (obj, pickled), unboundop, -1)
         except _interpqueues.QueueError as exc:
@@ -336,9 +337,8 @@ class Py313Backend:
             item = _interpqueues.get(qid)
         except _interpqueues.QueueError as exc:
             raise self._translate_queue(exc) from None
-        if len(item) == 3:
-            obj, fmt, unboundop = item
-            return obj, fmt == 1, unboundop
+        if self._fmt_protocol:
+            return item  # type: ignore[no-any-return]  # (obj, fmt 0 or 1, unbound op or None)
         pair, unboundop = item
         if unboundop is not None:
             return None, False, unboundop
