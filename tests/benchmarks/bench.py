@@ -101,6 +101,17 @@ def ping_pong(rounds=2000):
     return statistics.median(samples)
 
 
+def idle_get_cpu(seconds=2.0):
+    """CPU used by a get() blocked on an empty queue, in % of one core."""
+    queue = interpreters.create_queue()
+    start = time.process_time()
+    try:
+        queue.get(timeout=seconds)
+    except interpreters.QueueEmpty:
+        pass
+    return (time.process_time() - start) / seconds * 100
+
+
 def throughput(items=20000):
     """Items/s with 2 producer and 2 consumer interpreters."""
     queue = interpreters.create_queue(1000)
@@ -172,6 +183,7 @@ def main():
         rows.append((label, value, f"{value / raw_q:.1f}x raw"))
     rows.append(("queue ping-pong, 2 interpreters, median (µs)", ping_pong(), ""))
     rows.append(("queue 2 producers + 2 consumers (items/s)", throughput(), ""))
+    rows.append(("queue get() blocked on an empty queue (% of a core)", idle_get_cpu(), ""))
 
     one = pool_cpu(lambda: InterpreterPoolExecutor(1))
     two = pool_cpu(lambda: InterpreterPoolExecutor(2))
