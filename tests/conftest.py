@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 import contextlib
 import gc
+import json
 import os
 import subprocess
 import sys
 import textwrap
 import threading
+from typing import Any
 
 import pytest
 
@@ -143,6 +145,18 @@ def run_python(
             f"child exited with {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
         )
     return proc
+
+
+def run_python_json(
+    script: str, *args: object, timeout: float = 60
+) -> tuple[Any, subprocess.CompletedProcess[str]]:
+    """Run *script* with :func:`run_python`; return its last stdout line, parsed, and the process.
+
+    For scenarios whose child reports what it saw as one JSON line.  *args* reach the child's
+    ``sys.argv`` as strings.
+    """
+    proc = run_python(script, *map(str, args), timeout=timeout)
+    return json.loads(proc.stdout.splitlines()[-1]), proc
 
 
 def run_script_file(

@@ -7,14 +7,14 @@ items round-trip equal, and natively shareable values keep their exact type.
 """
 
 import gc
-import math
 import threading
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import interpreters_pep734 as interpreters
+from _property_values import PROPERTY_SETTINGS, assert_same, nested_values
 from interpreters_pep734 import _queues
 from interpreters_pep734.futures import BrokenInterpreterPool, InterpreterPoolExecutor
 
@@ -1060,44 +1060,10 @@ shareable_scalars = (
     | st.binary(max_size=20)
 )
 keys = st.none() | st.booleans() | st.integers() | texts | st.binary(max_size=10)
-picklable_values = st.recursive(
-    shareable_scalars,
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.lists(children, max_size=4).map(tuple)
-        | st.dictionaries(keys, children, max_size=4)
-    ),
-    max_leaves=12,
-)
+picklable_values = nested_values(shareable_scalars, keys)
 shareable_values = st.recursive(
     shareable_scalars, lambda children: st.lists(children, max_size=4).map(tuple), max_leaves=12
 )
-
-PROPERTY_SETTINGS = settings(
-    max_examples=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-
-
-def assert_same(result, expected):
-    """Equal, with the same type at every level (and the same sign for floats)."""
-    assert type(result) is type(expected)
-    if isinstance(expected, (list, tuple)):
-        assert len(result) == len(expected)
-        for r, e in zip(result, expected, strict=True):
-            assert_same(r, e)
-    elif isinstance(expected, dict):
-        assert list(result) == list(expected)
-        for key in expected:
-            assert_same(result[key], expected[key])
-    elif isinstance(expected, float):
-        assert result == expected
-        assert math.copysign(1.0, result) == math.copysign(1.0, expected)
-    else:
-        assert result == expected
-    if expected is None or isinstance(expected, bool):
-        assert result is expected
 
 
 @PROPERTY_SETTINGS

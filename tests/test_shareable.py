@@ -10,10 +10,11 @@ import sys
 import types
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import interpreters_pep734 as interpreters
+from _property_values import PROPERTY_SETTINGS, assert_same, nested_values
 from _xidefs import (
     Spam,
     SubBytes,
@@ -352,39 +353,10 @@ scalars = (
     | st.binary(max_size=20)
 )
 keys = st.none() | st.booleans() | st.integers() | st.text(max_size=10) | st.binary(max_size=10)
-values = st.recursive(
-    scalars,
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.lists(children, max_size=4).map(tuple)
-        | st.dictionaries(keys, children, max_size=4)
-    ),
-    max_leaves=12,
-)
+values = nested_values(scalars, keys)
 
 
-def assert_same(result, expected):
-    assert type(result) is type(expected)
-    if isinstance(expected, (list, tuple)):
-        assert len(result) == len(expected)
-        for r, e in zip(result, expected, strict=True):
-            assert_same(r, e)
-    elif isinstance(expected, dict):
-        assert list(result) == list(expected)  # same keys, same order
-        for key in expected:
-            assert_same(result[key], expected[key])
-    elif isinstance(expected, float):
-        assert result == expected
-        assert math.copysign(1.0, result) == math.copysign(1.0, expected)
-    else:
-        assert result == expected
-
-
-@settings(
-    max_examples=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@PROPERTY_SETTINGS
 @given(value=values)
 def test_values_round_trip_through_call(interp, value):
     # One interpreter for all examples: echo keeps no state.

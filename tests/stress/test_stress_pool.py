@@ -4,23 +4,16 @@ Tasks are builtins, so that a worker needs nothing importable.  Every scenario r
 process (``run_python``).  Task counts grow with ``STRESS_SCALE`` (default 1).
 """
 
-import json
 import os
 
 import pytest
 
-from conftest import run_python
+from conftest import run_python_json
 
 SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
 CHILD_TIMEOUT = 30 * SCALE
 
 pytestmark = pytest.mark.timeout(CHILD_TIMEOUT + 30)
-
-
-def run_json(script, *args):
-    """Run *script* in a child; return its last stdout line, parsed, and the process."""
-    proc = run_python(script, *map(str, args), timeout=CHILD_TIMEOUT)
-    return json.loads(proc.stdout.splitlines()[-1]), proc
 
 
 @pytest.mark.parametrize("workers", [1, 3])
@@ -30,7 +23,7 @@ def test_shutdown_while_tasks_are_queued(cancel_futures, workers):
     # with many tasks still queued.  Without cancel_futures they all run; with it, every
     # queued one is cancelled and none of them runs.
     queued = 50 * SCALE
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import json, sys, time
         import interpreters_pep734 as interpreters
@@ -64,6 +57,7 @@ def test_shutdown_while_tasks_are_queued(cancel_futures, workers):
         cancel_futures,
         workers,
         queued,
+        timeout=CHILD_TIMEOUT,
     )
     assert result["all_running"]
     assert result["blockers"] == [None] * workers
@@ -84,7 +78,7 @@ def test_shutdown_without_waiting_from_another_thread_while_submitting():
     # result, every submitter is then refused with 3.14's message, the caller is not
     # blocked, and the workers close their interpreters shortly after.
     rounds, submitters = 3 * SCALE, 3
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import json, sys, threading, time
         import interpreters_pep734 as interpreters
@@ -148,6 +142,7 @@ def test_shutdown_without_waiting_from_another_thread_while_submitting():
         """,
         rounds,
         submitters,
+        timeout=CHILD_TIMEOUT,
     )
     assert result["wrong"] == []
     assert result["not_done"] == 0
@@ -163,7 +158,7 @@ def test_shutdown_without_waiting_from_another_thread_while_submitting():
 def test_pools_in_many_threads_shut_down_with_work_queued():
     # Several pools at once, each shut down (alternately cancelling or not) with a backlog.
     threads, per_thread = 4, 2 * SCALE
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import json, sys, threading
         import interpreters_pep734 as interpreters
@@ -202,6 +197,7 @@ def test_pools_in_many_threads_shut_down_with_work_queued():
         """,
         threads,
         per_thread,
+        timeout=CHILD_TIMEOUT,
     )
     assert result["errors"] == []
     assert result["end"] == result["start"]

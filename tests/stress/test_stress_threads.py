@@ -7,12 +7,11 @@ it.  Iteration counts grow with the ``STRESS_SCALE`` environment variable (defau
 ``nox -s stress`` session sets it larger).
 """
 
-import json
 import os
 
 import pytest
 
-from conftest import run_python
+from conftest import run_python_json
 
 SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
 CHILD_TIMEOUT = 30 * SCALE
@@ -20,15 +19,9 @@ CHILD_TIMEOUT = 30 * SCALE
 pytestmark = pytest.mark.timeout(CHILD_TIMEOUT + 30)
 
 
-def run_json(script, *args):
-    """Run *script* in a child; return its last stdout line, parsed, and the process."""
-    proc = run_python(script, *map(str, args), timeout=CHILD_TIMEOUT)
-    return json.loads(proc.stdout.splitlines()[-1]), proc
-
-
 def test_many_threads_create_use_close_at_once():
     threads, cycles = 8, 3 * SCALE
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import json, sys, threading
         import interpreters_pep734 as interpreters
@@ -83,6 +76,7 @@ def test_many_threads_create_use_close_at_once():
         """,
         threads,
         cycles,
+        timeout=CHILD_TIMEOUT,
     )
     assert result["errors"] == []
     assert result["good"] == threads * cycles
@@ -93,7 +87,7 @@ def test_many_threads_create_use_close_at_once():
 
 def test_interpreters_created_in_some_threads_used_and_closed_in_others():
     producers, consumers, per_producer = 3, 3, 4 * SCALE
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import json, queue, sys, threading
         import interpreters_pep734 as interpreters
@@ -152,6 +146,7 @@ def test_interpreters_created_in_some_threads_used_and_closed_in_others():
         producers,
         consumers,
         per_producer,
+        timeout=CHILD_TIMEOUT,
     )
     assert result["errors"] == []
     expected = sorted(
@@ -167,7 +162,7 @@ def test_call_in_thread_from_many_threads_into_many_interpreters():
     # all interpreters are busy at once.  Every call's effect must arrive, from the right
     # interpreter.
     threads, interps, calls = 8, 4, 4 * SCALE
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import json, sys, threading
         import interpreters_pep734 as interpreters
@@ -224,6 +219,7 @@ def test_call_in_thread_from_many_threads_into_many_interpreters():
         threads,
         interps,
         calls,
+        timeout=CHILD_TIMEOUT,
     )
     assert result["errors"] == []
     assert result["hook_errors"] == []
@@ -239,7 +235,7 @@ def test_call_in_thread_contention_on_busy_interpreters():
     # fails with InterpreterError('interpreter already running') (3.14 behaviour, raised in
     # the thread); every other call runs exactly once, in the right interpreter.
     threads, interps, calls = 8, 3, 6 * SCALE
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import json, sys, threading
         import interpreters_pep734 as interpreters
@@ -315,6 +311,7 @@ def test_call_in_thread_contention_on_busy_interpreters():
         threads,
         interps,
         calls,
+        timeout=CHILD_TIMEOUT,
     )
     assert result["errors"] == []
     assert result["failure_kinds"] in (
@@ -338,7 +335,7 @@ def test_concurrent_calls_into_one_busy_interpreter():
     # InterpreterError('interpreter already running'); the call that is running is never
     # disturbed by the ones turned away.
     rounds, threads = 300 * SCALE, 4
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import collections, json, sys, threading
         import interpreters_pep734 as interpreters
@@ -390,6 +387,7 @@ def test_concurrent_calls_into_one_busy_interpreter():
         """,
         rounds,
         threads,
+        timeout=CHILD_TIMEOUT,
     )
     seen = result["seen"]
     assert set(seen) <= {"ok", "InterpreterError: interpreter already running"}, seen
