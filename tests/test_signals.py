@@ -233,9 +233,14 @@ def test_sigint_during_executor_map_uncaught_exits_by_sigint():
     assert_died_of_sigint(run)
 
 
-# -- a storm of signals inside queue operations -------------------------------------------------
+# -- storms of signals inside this package's code ---------------------------------------------
+# A signal handler's exception is raised when a call returns, so it can land between any two
+# calls of the implementation: after a lock's token was taken, an interpreter created, a run
+# registered.  Each storm raises one into the package's own code every few microseconds to
+# milliseconds, then checks that nothing was left half-done: counts match items, no lock or
+# "running"/"closing" mark is left behind, no interpreter is lost, the process exits cleanly.
 
-STORM = """
+STORM_HARNESS = """
 import json, signal, sys
 import interpreters_pep734 as interpreters
 from interpreters_pep734 import _queues
@@ -245,16 +250,27 @@ class Interrupted(Exception):
 
 OURS = ("interpreters_pep734", "concurrent.interpreters")
 
-def raise_inside_queue_code(signum, frame):
-    # Raise only where the exception lands inside the queue implementation, so that the
-    # loop below always gets control back.
+def raise_inside_our_code(signum, frame):
+    # Only inside the implementation, so that the loops below always get control back.
     if frame is not None and frame.f_globals.get("__name__", "").startswith(OURS):
         raise Interrupted
 
-maxsize = int(sys.argv[1])
-queue = interpreters.create_queue(maxsize)
-signal.signal(signal.SIGALRM, raise_inside_queue_code)
-signal.setitimer(signal.ITIMER_REAL, 20e-6, 20e-6)
+def was_interrupted(exc):
+    # Also when 3.14 wraps it, e.g. as the cause of a NotShareableError from pickling.
+    return any(isinstance(e, Interrupted) for e in (exc, exc.__cause__, exc.__context__))
+
+def storm(period):
+    signal.signal(signal.SIGALRM, raise_inside_our_code)
+    signal.setitimer(signal.ITIMER_REAL, period, period)
+
+def calm():
+    signal.setitimer(signal.ITIMER_REAL, 0, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+"""
+
+QUEUE_STORM = """
+queue = interpreters.create_queue(int(sys.argv[1]))
+storm(20e-6)
 interrupted = 0
 for i in range(20000):
     for op in (lambda: queue.put(i, timeout=0.01), lambda: queue.get(timeout=0.01)):
@@ -264,8 +280,7 @@ for i in range(20000):
             interrupted += 1
         except (_queues.QueueEmpty, _queues.QueueFull):
             pass
-signal.setitimer(signal.ITIMER_REAL, 0, 0)
-signal.signal(signal.SIGALRM, signal.SIG_DFL)
+calm()
 size = queue.qsize()
 drained = 0
 while True:
@@ -274,7 +289,7 @@ while True:
     except _queues.QueueEmpty:
         break
     drained += 1
-# The queues' shared state is intact: another interpreter can use this queue.
+# No lock was left taken: another interpreter can use this queue.
 interp = interpreters.create()
 interp.prepare_main(queue=queue)
 interp.exec("queue.put('from the other interpreter')")
@@ -283,17 +298,93 @@ interp.close()
 print(json.dumps([interrupted, size, drained, echoed, queue.qsize()]))
 """
 
+CALL_STORM = """
+interp = interpreters.create()
+storm(float(sys.argv[1]))
+interrupted = wrong = 0
+for i in range(2000):
+    try:
+        result = interp.call(pow, i, 1)
+    except Exception as exc:
+        if not was_interrupted(exc):
+            raise
+        interrupted += 1
+        continue
+    wrong += result != i  # a stale reply from an interrupted call would show here
+calm()
+after = interp.call(pow, 2, 10)
+interp.close()
+print(json.dumps([interrupted, wrong, after]))
+"""
 
-@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+LIFECYCLE_STORM = """
+main_id = interpreters.get_main().id
+storm(float(sys.argv[1]))
+interrupted = wrong = 0
+for i in range(30):
+    try:
+        interp = interpreters.create()
+        wrong += interp.call(pow, i, 1) != i
+        interp.exec("import sys")
+        interp.close()
+    except Exception as exc:
+        if not was_interrupted(exc):
+            raise
+        interrupted += 1
+calm()
+# Interpreters whose create() or close() was cut short are still there and can be closed
+# (3.14 itself keeps every interpreter whose create() was interrupted).
+for interp in interpreters.list_all():
+    if interp.id != main_id:
+        try:
+            interp.close()
+        except interpreters.InterpreterNotFoundError:
+            pass
+final = interpreters.create()
+result = final.call(pow, 2, 10)
+final.close()
+print(json.dumps([interrupted, wrong, result, len(interpreters.list_all())]))
+"""
+
+needs_setitimer = pytest.mark.skipif(
+    not hasattr(signal, "setitimer"), reason="needs signal.setitimer (POSIX)"
+)
+
+
+@needs_setitimer
 @pytest.mark.parametrize("maxsize", [0, 1])
-def test_exceptions_from_signal_handlers_inside_queue_operations_leave_the_queue_intact(maxsize):
-    # An exception raised by a signal handler can land between any two calls of the queue
-    # code.  The count must still match the items, and no lock may be left held (a lost
-    # lock would hang the other interpreter's put).
-    (interrupted, size, drained, echoed, final), _ = run_python_json(STORM, maxsize, timeout=60)
+def test_signal_storm_inside_queue_operations_leaves_the_queue_intact(maxsize):
+    # A lost lock token would hang the other interpreter's put; a count out of step with
+    # the items would show as qsize() != items drained.
+    result, _ = run_python_json(STORM_HARNESS + QUEUE_STORM, maxsize, timeout=60)
+    interrupted, size, drained, echoed, final = result
     assert interrupted > 0  # the storm did land inside queue code
     assert size == drained
     if maxsize:
         assert size <= maxsize
     assert echoed == "from the other interpreter"
     assert final == 0
+
+
+@needs_setitimer
+@pytest.mark.parametrize("period", [50e-6, 1e-3])
+def test_signal_storm_inside_calls_leaves_the_interpreter_usable(period):
+    # A run left marked as running would make every later call fail with "interpreter
+    # already running"; a stale reply would be returned by the next call.
+    (interrupted, wrong, after), _ = run_python_json(STORM_HARNESS + CALL_STORM, period)
+    assert interrupted > 0
+    assert wrong == 0
+    assert after == 1024
+
+
+@needs_setitimer
+@pytest.mark.parametrize("period", [1e-3, 13e-3])
+def test_signal_storm_inside_create_and_close_loses_no_interpreter(period):
+    (interrupted, wrong, result, remaining), proc = run_python_json(
+        STORM_HARNESS + LIFECYCLE_STORM, period, timeout=120
+    )
+    assert interrupted > 0
+    assert wrong == 0
+    assert result == 1024
+    assert remaining == 1  # only the main interpreter
+    assert "Fatal Python error" not in proc.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 from .._errors import InterpreterError, InterpreterNotFoundError
 
@@ -92,44 +93,46 @@ class RunGuard:
     in flight (3.14's ``InterpreterError('interpreter running')``), a run that arrives
     during a close finds the interpreter gone, and a second concurrent run gets 3.14's
     ``InterpreterError('interpreter already running')``.
+
+    Each entry is an ``(interpreter id, thread id)`` pair, taken by ``enter_run`` or
+    ``enter_destroy`` and given back by the caller's ``finally`` with one C call,
+    ``guard.runs.discard(entry)`` or ``guard.closes.discard(entry)``.  A signal handler's
+    exception (Ctrl-C) is raised when a call returns, including right at the start of a
+    Python function; a cleanup *function* could be cut short before it did anything, and
+    the interpreter would stay marked running or closing for good.
     """
+
+    #: How often a second closer of the same interpreter looks whether the first is done.
+    CLOSE_POLL_SECONDS = 0.001
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._running: dict[int, int] = {}
-        self._closing: dict[int, list[Any]] = {}  # id -> [lock, number of closers]
+        self.runs: set[tuple[int, int]] = set()
+        self.closes: set[tuple[int, int]] = set()
 
-    def enter_run(self, interp_id: int) -> None:
+    @staticmethod
+    def _has(entries: set[tuple[int, int]], interp_id: int) -> bool:
+        return any(entry[0] == interp_id for entry in entries)
+
+    def enter_run(self, interp_id: int, thread_id: int) -> None:
         with self._lock:
-            if interp_id in self._closing:
+            if self._has(self.closes, interp_id):
                 raise InterpreterNotFoundError(f"unrecognized interpreter ID {interp_id}")
-            if interp_id in self._running:
+            if self._has(self.runs, interp_id):
                 # Decided here, not by racing into the C module: 3.12.1 sometimes answers
                 # a concurrent run with a bogus MemoryError.
                 raise InterpreterError("interpreter already running")
-            self._running[interp_id] = 1
+            self.runs.add((interp_id, thread_id))
 
-    def leave_run(self, interp_id: int) -> None:
-        with self._lock:
-            del self._running[interp_id]
-
-    def enter_destroy(self, interp_id: int) -> None:
-        with self._lock:
-            if self._running.get(interp_id):
-                raise InterpreterError("interpreter running")
-            entry = self._closing.get(interp_id)
-            if entry is None:
-                entry = self._closing[interp_id] = [threading.Lock(), 0]
-            entry[1] += 1
-        entry[0].acquire()
-
-    def leave_destroy(self, interp_id: int) -> None:
-        with self._lock:
-            entry = self._closing[interp_id]
-            entry[0].release()
-            entry[1] -= 1
-            if not entry[1]:
-                del self._closing[interp_id]
+    def enter_destroy(self, interp_id: int, thread_id: int) -> None:
+        while True:
+            with self._lock:
+                if self._has(self.runs, interp_id):
+                    raise InterpreterError("interpreter running")
+                if not self._has(self.closes, interp_id):
+                    self.closes.add((interp_id, thread_id))
+                    return
+            time.sleep(self.CLOSE_POLL_SECONDS)  # rare: two threads closing one interpreter
 
 
 def no_reply(interp_id: int) -> InterpreterError:
@@ -165,7 +168,11 @@ class ReplyAddress:
         self.address = pool.take(create)
 
     def __del__(self) -> None:
-        self.pool.give_back(self.address)
+        try:
+            pool, address = self.pool, self.address
+        except AttributeError:  # __init__ was cut short (Ctrl-C): the address went with it
+            return
+        pool.give_back(address)
 
 
 class ThreadLocalReplies(threading.local):

@@ -362,15 +362,16 @@ class Py312Backend:
 
     def destroy(self, interp_id: int) -> None:
         interp_id = _common.check_id(interp_id)
-        self._guard.enter_destroy(interp_id)
+        entry = (interp_id, threading.get_ident())
         try:
+            self._guard.enter_destroy(*entry)
             if not self.is_running(interp_id) and interp_id != self._current_id:
                 self._unbind_items(interp_id)  # else 3.12 refuses below, as 3.14 does
             _xxsubinterpreters.destroy(interp_id)
         except RuntimeError as exc:
             raise _translate(exc) from None
         finally:
-            self._guard.leave_destroy(interp_id)
+            self._guard.closes.discard(entry)
         with self._refs_lock:
             self._refs.pop(interp_id, None)
             self._newborn.pop(interp_id, None)
@@ -451,9 +452,10 @@ class Py312Backend:
 
     def run(self, interp_id: int, op: str, request: bytes) -> bytes:
         channel = self._reply_channel()
-        self._guard.enter_run(interp_id)
-        self._replies.pending = True
+        entry = (interp_id, threading.get_ident())
         try:
+            self._guard.enter_run(*entry)
+            self._replies.pending = True
             _xxsubinterpreters.run_string(
                 interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: channel}
             )
@@ -468,7 +470,7 @@ class Py312Backend:
                 raise InterpreterError("interpreter already running") from None
             raise
         finally:
-            self._guard.leave_run(interp_id)
+            self._guard.runs.discard(entry)
         try:
             response: bytes = _xxinterpchannels.recv(channel)
         except _xxinterpchannels.ChannelError:

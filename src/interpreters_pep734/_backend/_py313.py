@@ -11,7 +11,10 @@ Replies travel through one ``_interpqueues`` queue per calling thread.
 from __future__ import annotations
 
 import atexit
+import functools
 import importlib
+import operator
+import threading
 
 from .._errors import (
     InterpreterError,
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 # releases and 3.14, and typeshed describes only one generation.
 _interpreters: Any = importlib.import_module("_interpreters")
 _interpqueues: Any = importlib.import_module("_interpqueues")
+_create_isolated = functools.partial(_interpreters.create, "isolated", reqrefs=True)
 
 _REPLACE = 3  # unbound op: keep the slot, never used for replies
 
@@ -131,18 +135,22 @@ class Py313Backend:
 
     def create(self) -> int:
         self._register_exit_hook()
+        # The id is appended by C code (list.extend over map): a signal handler's exception
+        # (Ctrl-C), raised as a call returns, then cannot lose it and leak the interpreter.
+        created: list[int] = []
         try:
-            interp_id: int = _interpreters.create("isolated", reqrefs=True)
-        except _interpreters.InterpreterError as exc:
-            raise self._translate(exc) from None
-        try:
+            created.extend(map(operator.call, (_create_isolated,)))
+            interp_id = created[0]
             excinfo = _interpreters.exec(
                 interp_id,
                 _common.bootstrap_script(),
                 {"__interpreters_pep734_path__": _common.path_value()},
             )
-        except BaseException:
-            _interpreters.destroy(interp_id)
+        except BaseException as exc:
+            if created:
+                _interpreters.destroy(created[0])
+            if isinstance(exc, _interpreters.InterpreterError):
+                raise self._translate(exc) from None
             raise
         if excinfo is not None:
             _interpreters.destroy(interp_id)
@@ -153,13 +161,14 @@ class Py313Backend:
 
     def destroy(self, interp_id: int) -> None:
         interp_id = _common.check_id(interp_id)
-        self._guard.enter_destroy(interp_id)
+        entry = (interp_id, threading.get_ident())
         try:
+            self._guard.enter_destroy(*entry)
             _interpreters.destroy(interp_id)
         except _interpreters.InterpreterError as exc:
             raise self._translate(exc) from None
         finally:
-            self._guard.leave_destroy(interp_id)
+            self._guard.closes.discard(entry)
 
     def list_all(self) -> list[tuple[int, int]]:
         return sorted(_interpreters.list_all(require_ready=True))
@@ -215,16 +224,17 @@ class Py313Backend:
 
     def run(self, interp_id: int, op: str, request: bytes) -> bytes:
         qid = self._reply_queue()
-        self._guard.enter_run(interp_id)
-        self._replies.pending = True
+        entry = (interp_id, threading.get_ident())
         try:
+            self._guard.enter_run(*entry)
+            self._replies.pending = True
             excinfo = _interpreters.exec(
                 interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: qid}
             )
         except _interpreters.InterpreterError as exc:
             raise self._translate(exc) from None
         finally:
-            self._guard.leave_run(interp_id)
+            self._guard.runs.discard(entry)
         if excinfo is not None:
             # The agent itself failed before it could answer (it answers every error of
             # the user's code).  Clean up what it could not take.
