@@ -143,6 +143,16 @@ def pool_cpu(executor_factory, tasks=8, n=1_500_000):
         return time.perf_counter() - start
 
 
+def interleaved_medians(*measures, rounds=3):
+    """Median of each measure over *rounds*, taken in turn (ABCD ABCD ABCD): a noisy
+    neighbour then slows every contender alike instead of spoiling one of them."""
+    samples = [[] for _ in measures]
+    for _ in range(rounds):
+        for measure, values in zip(measures, samples, strict=True):
+            values.append(measure())
+    return [statistics.median(values) for values in samples]
+
+
 def pool_tiny(executor_factory, tasks=2000):
     with executor_factory() as pool:
         list(pool.map(echo, range(50)))
@@ -185,11 +195,13 @@ def main():
     rows.append(("queue 2 producers + 2 consumers (items/s)", throughput(), ""))
     rows.append(("queue get() blocked on an empty queue (% of a core)", idle_get_cpu(), ""))
 
-    one = pool_cpu(lambda: InterpreterPoolExecutor(1))
-    two = pool_cpu(lambda: InterpreterPoolExecutor(2))
-    threads = pool_cpu(lambda: cf.ThreadPoolExecutor(2))
-    fork = pool_cpu(
-        lambda: cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+    one, two, threads, fork = interleaved_medians(
+        lambda: pool_cpu(lambda: InterpreterPoolExecutor(1)),
+        lambda: pool_cpu(lambda: InterpreterPoolExecutor(2)),
+        lambda: pool_cpu(lambda: cf.ThreadPoolExecutor(2)),
+        lambda: pool_cpu(
+            lambda: cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+        ),
     )
     rows.append(
         (
