@@ -200,7 +200,9 @@ _SIGNALS = {int(s) for s in signal.valid_signals()}
 SHARED_FDS: tuple[int, int, int] | None = None
 
 # 3.12.1: creating interpreters from several threads at once could crash in early 3.12
-# releases; creation is rare and slow anyway, so it is serialised.
+# releases, and once (in about a dozen full test runs) a new interpreter segfaulted in its
+# first imports while another one started beside it.  Creation is rare and slow anyway, so
+# it is serialised up to the end of the new interpreter's bootstrap.
 _create_lock = threading.Lock()
 
 
@@ -274,13 +276,13 @@ class Py312Backend:
         self._before_first_create()
         with _create_lock:
             handle = _xxsubinterpreters.create(isolated=True)
-        interp_id = int(handle)
-        shared.mark_created(interp_id)
-        try:
-            self._after_create(interp_id, shared)
-        except BaseException:
-            del handle  # the last reference: 3.12 destroys the interpreter
-            raise
+            interp_id = int(handle)
+            shared.mark_created(interp_id)
+            try:
+                self._after_create(interp_id, shared)
+            except BaseException:
+                del handle  # the last reference: 3.12 destroys the interpreter
+                raise
         with self._refs_lock:
             self._newborn[interp_id] = handle
         return interp_id
