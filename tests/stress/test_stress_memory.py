@@ -19,7 +19,12 @@ from conftest import STDLIB, run_python
 SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
 CYCLES = 200 * SCALE
 BOUND_MB = 50  # 3.14 grows by well under 1 MB over 1,000 cycles
-ADDED_BOUND_KB_PER_CYCLE = 128  # our per-interpreter setup: ~50 KB on 3.12, ~0 on 3.13
+# What this package adds per cycle is 0-60 KB, but CPython's own retention (~3 MB a cycle)
+# moves by ~4% between runs that differ only in allocation pattern (the same code measured
+# +4 and +133 KB/cycle "added" from two checkouts whose paths differ by one character).
+# The bound sits well above that noise and far below a leaked interpreter (~3 MB a cycle,
+# which the id check below also catches).
+ADDED_BOUND_KB_PER_CYCLE = 512
 CHILD_TIMEOUT = 90 * SCALE
 
 pytestmark = pytest.mark.timeout(2 * CHILD_TIMEOUT + 30)
