@@ -50,7 +50,7 @@ UNBOUND = _unbound.UnboundItem.singleton("queue", "interpreters_pep734._queues")
 # Polling back-off for blocking get()/put(): a few yields, then sleeps that double from
 # 20 µs up to 1 ms, and past that up to 1/20 of the time waited so far (at most 10 ms,
 # 3.14's fixed step).  A waiter wakes within about twice the time an item took to arrive,
-# or 5% of a long wait; an idle one costs well under 1% of a core.
+# or 5% of a long wait; an idle one costs about as much as 3.14's (~1% of a core).
 _SPINS = 4
 _FIRST_SLEEP = 20e-6
 _LONG_SLEEP = 1e-3
