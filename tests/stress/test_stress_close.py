@@ -6,12 +6,11 @@ and the interpreter stays usable.  Every scenario runs in a fresh process (``run
 that a crash is a failed test.  Iteration counts grow with ``STRESS_SCALE`` (default 1).
 """
 
-import json
 import os
 
 import pytest
 
-from conftest import STDLIB, run_python
+from conftest import STDLIB, run_python_json
 
 SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
 CHILD_TIMEOUT = 30 * SCALE
@@ -19,17 +18,11 @@ CHILD_TIMEOUT = 30 * SCALE
 pytestmark = pytest.mark.timeout(CHILD_TIMEOUT + 30)
 
 
-def run_json(script, *args):
-    """Run *script* in a child; return its last stdout line, parsed, and the process."""
-    proc = run_python(script, *map(str, args), timeout=CHILD_TIMEOUT)
-    return json.loads(proc.stdout.splitlines()[-1]), proc
-
-
 @pytest.mark.parametrize("closer", ["main thread", "other thread"])
 @pytest.mark.parametrize("kind", ["call sleeping", "call computing", "exec sleeping"])
 def test_close_while_a_call_is_running(kind, closer):
     rounds = 3 * SCALE
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import json, sys, threading, time
         import interpreters_pep734 as interpreters
@@ -88,6 +81,7 @@ def test_close_while_a_call_is_running(kind, closer):
         kind,
         closer,
         rounds,
+        timeout=CHILD_TIMEOUT,
     )
     assert result["outcomes"] == [["InterpreterError", "interpreter running"]] * rounds
     expected = {"call sleeping": None, "call computing": sum(range(6_000_000))}.get(kind)
@@ -107,7 +101,7 @@ def test_close_racing_a_call_that_is_starting():
     # a closed interpreter does), or the call wins (the close raises 3.14's
     # InterpreterError('interpreter running'), or succeeds after the call finished).
     rounds = 48 * SCALE
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import collections, json, re, sys, threading, time
         import interpreters_pep734 as interpreters
@@ -156,6 +150,7 @@ def test_close_racing_a_call_that_is_starting():
         }))
         """,
         rounds,
+        timeout=CHILD_TIMEOUT,
     )
     allowed = {
         "closed | 1024",
@@ -177,7 +172,7 @@ def test_close_one_interpreter_from_several_threads_at_once():
     # Exactly one close() does it; the others find it gone (InterpreterNotFoundError) or,
     # while it is being finalized, busy (InterpreterError('interpreter running')).
     rounds, threads = 30 * SCALE, 4
-    result, proc = run_json(
+    result, proc = run_python_json(
         """
         import collections, json, re, sys, threading
         import interpreters_pep734 as interpreters
@@ -213,6 +208,7 @@ def test_close_one_interpreter_from_several_threads_at_once():
         """,
         rounds,
         threads,
+        timeout=CHILD_TIMEOUT,
     )
     others = {
         "InterpreterNotFoundError: unrecognized interpreter ID N",
