@@ -600,6 +600,9 @@ class Py312Backend:
     # whether it was taken; and the one call that changes the channel comes last, after
     # the count is already right, so an exception raised as it returns leaves both
     # consistent (a get interrupted that way loses its item, as any Python queue does).
+    # The protocol is written out in both methods on purpose: as a context manager its
+    # Python-level __exit__ could be cut short at its first line, and a helper would cost
+    # a call on the hot path.
     def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
         if self._held:
             self._drop_unheld()
