@@ -174,3 +174,35 @@ def test_hashing_and_hmac_in_a_subinterpreter_then_in_main():
         timeout=60,
     )
     assert proc.stdout == "True\n"
+
+
+def test_interpreters_starting_at_once_in_several_threads():
+    # 3.12.1 segfaulted once in a new interpreter's first imports while another one was
+    # starting beside it (an executor starting two workers).  Rare: this pattern did not
+    # bring it back on demand, but it is the one that must stay safe.
+    proc = run_python(
+        """
+        import threading
+        import interpreters_pep734 as interpreters
+        from interpreters_pep734.futures import InterpreterPoolExecutor
+
+        def start_and_use(results):
+            interp = interpreters.create()
+            results.append(interp.call(pow, 2, 10))
+            interp.exec("import json, decimal, fractions")
+            interp.close()
+
+        results = []
+        for _ in range(5):
+            threads = [threading.Thread(target=start_and_use, args=(results,)) for _ in range(3)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            with InterpreterPoolExecutor(3) as pool:
+                results.extend(pool.map(pow, [2, 2, 2], [10, 10, 10]))
+        print(results == [1024] * 30)
+        """,
+        timeout=120,
+    )
+    assert proc.stdout == "True\n"
