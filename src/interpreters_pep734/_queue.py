@@ -302,7 +302,7 @@ class Queue:
                 raise
             obj, pickled, unboundop = self._wait_for_item(deadline)
         if pickled or unboundop is not None:
-            return _decode((obj, pickled, unboundop))
+            return _decode(obj, pickled, unboundop)
         return obj
 
     def _wait_for_item(self, deadline: float | None) -> tuple[object, bool, int | None]:
@@ -323,7 +323,7 @@ class Queue:
         """
         obj, pickled, unboundop = _queue_get(self._id)
         if pickled or unboundop is not None:
-            return _decode((obj, pickled, unboundop))
+            return _decode(obj, pickled, unboundop)
         return obj
 
 
@@ -336,30 +336,24 @@ _INT64_MIN, _INT64_END = -(2**63), 2**63
 
 def _encode(obj: object) -> tuple[object, bool]:
     """``(item, pickled)``: natively shareable values go as they are, the rest pickled."""
-    cls = type(obj)
-    if cls in _PLAIN_TYPES:
-        if cls is not int or -(2**63) <= obj < 2**63:  # type: ignore[operator]
-            return obj, False
-        return _transfer.dumps_queue_item(obj), True  # 3.14 pickles big ints too
-    if cls is tuple and all(_is_plain(item) for item in obj):  # type: ignore[attr-defined]
+    if _is_plain(obj):
         return obj, False
-    # Everything else is pickled, Queue and memoryview included: CPython 3.13 hangs when
-    # it destroys an interpreter that put a natively shared Queue into a queue, and a
-    # memoryview crosses as a copy on 3.12/3.13 anyway.
+    # Everything else is pickled (3.14 pickles ints beyond 64 bits too), Queue and
+    # memoryview included: CPython 3.13 hangs when it destroys an interpreter that put a
+    # natively shared Queue into a queue, and a memoryview crosses as a copy on 3.12/3.13
+    # anyway.
     return _transfer.dumps_queue_item(obj, _backend.queue_hold), True
 
 
 def _is_plain(obj: object) -> bool:
     cls = type(obj)
     if cls in _PLAIN_TYPES:
-        return cls is not int or -(2**63) <= obj < 2**63  # type: ignore[operator]
+        return cls is not int or _INT64_MIN <= obj < _INT64_END  # type: ignore[operator]
     return cls is tuple and all(_is_plain(item) for item in obj)  # type: ignore[attr-defined]
 
 
-def _decode(item: tuple[object, bool, int | None]) -> Any:
-    obj, pickled, unboundop = item
-    if not pickled and unboundop is None:
-        return obj
+def _decode(obj: object, pickled: bool, unboundop: int | None) -> Any:
+    """The value of an item that is not plain: an unbound marker's, or unpickled."""
     if unboundop is not None:
         return _resolve_unbound(unboundop)
     if pickled:
