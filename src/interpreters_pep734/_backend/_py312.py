@@ -109,9 +109,9 @@ class _Shared:
     * reference counts of the interpreters this package created;
     * each queue's maxsize, item count and default unbound op.
 
-    Counts change under the lock (``with shared:``), a pipe holding one token byte: file
-    descriptors are process-wide, so it works across interpreters that each have their own
-    GIL.
+    Counts change under the lock, a pipe holding one token byte (``with shared:``, or the
+    signal-safe protocol written out in ``queue_put``/``queue_get``): file descriptors are
+    process-wide, so it works across interpreters that each have their own GIL.
     """
 
     def __init__(self, fds: tuple[int, int, int] | None = None) -> None:
@@ -143,7 +143,6 @@ class _Shared:
         self.is_queue: memoryview = arrays["is_queue"]
         self.unheld: memoryview = arrays["unheld"]
         self.lock_read, self.lock_write = fds[1], fds[2]
-        self._thread_lock = threading.Lock()  # one holder per interpreter, then the pipe
         self._saved_mask: set[Any] = set()
 
     # -- the cross-interpreter lock ---------------------------------------------------------
@@ -159,12 +158,10 @@ class _Shared:
             except BaseException:  # a signal that came before: nothing is taken yet
                 _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _SIGNALS)
                 raise
-        self._thread_lock.acquire()
         os.read(self.lock_read, 1)
 
     def __exit__(self, *exc: object) -> None:
         os.write(self.lock_write, b"x")
-        self._thread_lock.release()
         if threading.get_ident() == _MAIN_THREAD:
             _signal.pthread_sigmask(_signal.SIG_SETMASK, self._saved_mask)
 
@@ -614,8 +611,7 @@ class Py312Backend:
         except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here
             data = _transfer.dumps_queue_item(obj, self.queue_hold)
             item = marshal.dumps((self._current_id, unboundop, True, data))
-        channels = self._channel_refs.get(qid)
-        channel = channels[0] if channels else self._channel(qid)
+        channel = self._channel(qid)
         counts = shared.count
         token = bytearray(1)
         try:
@@ -636,8 +632,7 @@ class Py312Backend:
 
     def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
         shared = self._shared_state or self._shared
-        channels = self._channel_refs.get(qid)
-        channel = channels[0] if channels else self._channel(qid)
+        channel = self._channel(qid)
         counts = shared.count
         token = bytearray(1)
         try:
