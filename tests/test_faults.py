@@ -370,7 +370,7 @@ REFUSING = ["_testsinglephase", "readline", "_curses"]
 @pytest.mark.parametrize("name", REFUSING)
 def test_extension_that_refuses_subinterpreters(name, how):
     if importlib.util.find_spec(name) is None:
-        pytest.skip(f"{name} is not built in this CPython")
+        pytest.skip(f"CPython {sys.version.split()[0]} here is built without {name}")
     # In a child: afterwards the target loads other modules and the main interpreter imports
     # the refused one, which must both still work.
     proc = run_python(
