@@ -433,3 +433,37 @@ def test_destroying_an_interpreter_whose_queued_item_is_a_queue_does_not_hang():
         timeout=20,
     )
     assert proc.stdout == "ok\n"
+
+
+def _raises_on_stdlib(name: str, error: str):
+    reason = (
+        f"CPython 3.14+: list_all() and Queue(id).unbounditems raise {error} for a queue "
+        f"whose default is {name}; this package hands out the stdlib's Queue there"
+    )
+    return pytest.param(name, marks=pytest.mark.skipif(STDLIB, reason=reason))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "UNBOUND",
+        _raises_on_stdlib("UNBOUND_ERROR", "ItemInterpreterDestroyed"),
+        _raises_on_stdlib("UNBOUND_REMOVE", "NotImplementedError"),
+    ],
+)
+def test_a_queue_found_by_id_reports_its_default_unbounditems(interp, name):
+    # Made in another interpreter, so this one learns the default from the queue itself.
+    ids = interpreters.create_queue()
+    interp.prepare_main(ids=ids)
+    run(
+        interp,
+        f"""
+        from interpreters_pep734 import _queues
+        q = _queues.create(unbounditems=_queues.{name})
+        ids.put(q.id)
+        """,
+    )
+    qid = ids.get(timeout=10)
+    listed = {q.id: q for q in _queues.list_all()}
+    assert listed[qid].unbounditems is getattr(_queues, name)
+    assert _queues.Queue(qid) is listed[qid]

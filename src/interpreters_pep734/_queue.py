@@ -69,6 +69,10 @@ def _resolve_unbound(flag: int) -> object:
     return UNBOUND if resolved is _unbound.UNBOUND else resolved
 
 
+#: The unbounditems constant for each unbound op.
+_DEFAULT_OP_ITEMS = {1: UNBOUND_REMOVE, 2: UNBOUND_ERROR, 3: UNBOUND}
+
+
 def create(maxsize: int = 0, *, unbounditems: object = UNBOUND) -> Queue:
     """Return a new cross-interpreter queue.
 
@@ -89,13 +93,7 @@ def create(maxsize: int = 0, *, unbounditems: object = UNBOUND) -> Queue:
 
 def list_all() -> list[Queue]:
     """Return a list of all open queues."""
-    queues = []
-    for qid, unboundop in _backend.queue_list_all():
-        self = Queue(qid)
-        if not hasattr(self, "_unbound"):
-            self._set_unbound(unboundop)
-        queues.append(self)
-    return queues
+    return [Queue(qid) for qid, _ in _backend.queue_list_all()]
 
 
 def _deadline(timeout: Any) -> float | None:
@@ -146,6 +144,7 @@ class Queue:
     """A cross-interpreter queue."""
 
     _id: int
+    _default_op: int
     _unbound: tuple[int, object]
     _maxsize: int
 
@@ -162,6 +161,9 @@ class Queue:
             self._id = id
             _backend.queue_bind(id)  # raises QueueNotFoundError for an unknown id
             self._bound = True
+            # put() needs the queue's default unbound op every time: read it once here,
+            # before another thread can find this object.
+            self._default_op = _backend.queue_default_unboundop(id)
             _known_queues[id] = self
         return self
 
@@ -189,11 +191,8 @@ class Queue:
         _transfer.note_in_transit(self)
         return (type(self), (self._id,))
 
-    def _set_unbound(self, op: int, items: object = None) -> tuple[int, object]:
-        if items is None:
-            items = _resolve_unbound(op)
+    def _set_unbound(self, op: int, items: object) -> None:
         self._unbound = (op, items)
-        return self._unbound
 
     @property
     def id(self) -> int:
@@ -204,8 +203,9 @@ class Queue:
         try:
             _, items = self._unbound
         except AttributeError:
-            op = _backend.queue_default_unboundop(self._id)
-            _, items = self._set_unbound(op)
+            # Not made by create() here: the constant for the queue's default.  (3.14
+            # resolves the flag as for an item, so UNBOUND_ERROR raises there.)
+            return _DEFAULT_OP_ITEMS[self._default_op]
         return items
 
     @property
@@ -254,7 +254,7 @@ class Queue:
         ItemInterpreterDestroyed; UNBOUND_REMOVE removes the item from the
         queue as soon as the interpreter is destroyed.
         """
-        unboundop = -1 if unbounditems is None else _serialize_unbound(unbounditems)
+        unboundop = self._default_op if unbounditems is None else _serialize_unbound(unbounditems)
         deadline = None if timeout is None or not block else _deadline(timeout)
         cls = type(obj)
         if cls in _NATIVE_NOT_INT or (cls is int and _INT64_MIN <= obj < _INT64_END):  # type: ignore[operator]
@@ -267,6 +267,8 @@ class Queue:
         except QueueFull:
             if not block:
                 raise
+        except _NATIVE_ERRORS as exc:
+            raise _translate(exc) from None
         waiter = _Waiter(deadline)
         while True:
             if not waiter.wait():
@@ -276,11 +278,16 @@ class Queue:
                 return None
             except QueueFull:
                 pass
+            except _NATIVE_ERRORS as exc:
+                raise _translate(exc) from None
 
     def put_nowait(self, obj: object, *, unbounditems: object = None) -> None:
-        unboundop = -1 if unbounditems is None else _serialize_unbound(unbounditems)
+        unboundop = self._default_op if unbounditems is None else _serialize_unbound(unbounditems)
         item, pickled = _encode(obj)
-        _queue_put(self._id, item, pickled, unboundop)
+        try:
+            _queue_put(self._id, item, pickled, unboundop)
+        except _NATIVE_ERRORS as exc:
+            raise _translate(exc) from None
 
     def get(
         self, block: bool = True, timeout: float | None = None, *, _delay: float = 10 / 1000
@@ -301,6 +308,8 @@ class Queue:
             if not block:
                 raise
             obj, pickled, unboundop = self._wait_for_item(deadline)
+        except _NATIVE_ERRORS as exc:
+            raise _translate(exc) from None
         if pickled or unboundop is not None:
             return _decode(obj, pickled, unboundop)
         return obj
@@ -314,6 +323,8 @@ class Queue:
                 return _queue_get(self._id)
             except QueueEmpty:
                 pass
+            except _NATIVE_ERRORS as exc:
+                raise _translate(exc) from None
 
     def get_nowait(self) -> Any:
         """Return the next object from the queue.
@@ -321,7 +332,10 @@ class Queue:
         If the queue is empty then raise QueueEmpty.  Otherwise this
         is the same as get().
         """
-        obj, pickled, unboundop = _queue_get(self._id)
+        try:
+            obj, pickled, unboundop = _queue_get(self._id)
+        except _NATIVE_ERRORS as exc:
+            raise _translate(exc) from None
         if pickled or unboundop is not None:
             return _decode(obj, pickled, unboundop)
         return obj
@@ -361,6 +375,10 @@ def _decode(obj: object, pickled: bool, unboundop: int | None) -> Any:
     return obj
 
 
+# The hot calls, looked up once; they may raise the low-level module's errors, which
+# are translated only on that (rare) path.
 _queue_put = _backend.queue_put
 _queue_get = _backend.queue_get
+_NATIVE_ERRORS = _backend.queue_native_errors
+_translate = _backend.translate_queue_error
 _backend.queue_register(Queue, QueueEmpty, QueueFull)

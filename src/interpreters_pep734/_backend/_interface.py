@@ -14,6 +14,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Protocol
 else:
     Protocol = object  # the interface is documentation and a type: nothing to run
@@ -72,7 +73,8 @@ class Backend(Protocol):
     # Items are ``(obj, pickled)`` on the way in; ``get`` returns ``(obj, pickled,
     # unboundop)``, where ``unboundop`` is None for a live item, else the flag (2 ERROR,
     # 3 UNBOUND) of an item whose interpreter was destroyed.  Errors are this package's
-    # QueueNotFoundError, QueueEmpty, QueueFull.
+    # QueueNotFoundError, QueueEmpty, QueueFull; only the two hot calls may raise the
+    # low-level module's own errors instead, see :attr:`queue_native_errors`.
     def queue_register(self, queue_type: type, empty: type, full: type) -> None: ...
     def queue_create(self, maxsize: int, unboundop: int) -> int:
         """A new queue, bound once; see :meth:`queue_release_creation`."""
@@ -88,8 +90,24 @@ class Backend(Protocol):
         """The receiver of such an item has its own Queue object now: let go."""
 
     def queue_release(self, qid: int) -> None: ...
-    def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None: ...
-    def queue_get(self, qid: int) -> tuple[object, bool, int | None]: ...
+
+    # put and get are read as attributes, not called as methods, so that a backend can hand
+    # out the C function itself when its signature already matches (3.13): the hot path
+    # then costs no Python frame.
+    @property
+    def queue_put(self) -> Callable[[int, object, bool, int], None]:
+        """``queue_put(qid, obj, pickled, unboundop)``, *unboundop* a flag (1, 2 or 3)."""
+
+    @property
+    def queue_get(self) -> Callable[[int], tuple[object, bool, int | None]]:
+        """``queue_get(qid)`` -> ``(obj, pickled, unboundop)``."""
+
+    queue_native_errors: tuple[type[Exception], ...]
+    """Errors ``queue_put``/``queue_get`` may raise untranslated (empty if none)."""
+
+    def translate_queue_error(self, exc: Exception) -> Exception:
+        """This package's exception for one of :attr:`queue_native_errors`."""
+
     def queue_count(self, qid: int) -> int: ...
     def queue_maxsize(self, qid: int) -> int: ...
     def queue_default_unboundop(self, qid: int) -> int: ...

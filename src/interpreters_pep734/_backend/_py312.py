@@ -485,6 +485,12 @@ class Py312Backend:
     # A channel item is marshal((sender id, unbound op, pickled, value)); a marker left for
     # an item whose interpreter was destroyed has sender -1 and value None.
 
+    queue_native_errors: tuple[type[Exception], ...] = ()  # put/get raise ours only
+
+    @staticmethod
+    def translate_queue_error(exc: Exception) -> Exception:
+        return exc
+
     def queue_register(self, queue_type: type, empty: type, full: type) -> None:
         pass  # Queue crosses by pickle (a reference to the same queue) on 3.12
 
@@ -604,8 +610,6 @@ class Py312Backend:
         if self._held:
             self._drop_unheld()
         shared = self._shared_state or self._shared
-        if unboundop == -1:
-            unboundop = shared.unboundop[qid]
         try:
             item = marshal.dumps((self._current_id, unboundop, pickled, obj))  # type: ignore[arg-type]
         except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here

@@ -101,9 +101,17 @@ class Py313Backend:
     def __init__(self) -> None:
         self._queue_extra = _queue_protocol()
         self._fmt_protocol = self._queue_extra[0] == 0
+        self.queue_native_errors: tuple[type[Exception], ...] = (_interpqueues.QueueError,)
+        if self._fmt_protocol:
+            # put(qid, obj, fmt, unboundop) and get(qid) -> (obj, fmt, unboundop or None)
+            # are ours exactly (fmt 1 marks a pickled item): the C functions themselves.
+            self.queue_put = _interpqueues.put
+            self.queue_get = _interpqueues.get
+        else:
+            self.queue_put = self._put_with_fallback
+            self.queue_get = self._get_with_fallback
         self._reply_pool = _common.ReplyPool()
         self._replies = _common.ThreadLocalReplies()
-        self._defaults: dict[int, int] = {}
         self._exit_hook_registered = False
         self._guard = _common.RunGuard()
         self._entries = {
@@ -265,7 +273,7 @@ class Py313Backend:
 
     # -- queues: native, with the pickle fallback and id checks done here ---------------------
     @staticmethod
-    def _translate_queue(exc: Exception) -> Exception:
+    def translate_queue_error(exc: Exception) -> Exception:
         if isinstance(exc, _interpqueues.QueueNotFoundError):
             return QueueNotFoundError(*exc.args)
         if isinstance(exc, _interpqueues.QueueError) and not isinstance(
@@ -299,7 +307,7 @@ class Py313Backend:
         try:
             _interpqueues.bind(qid)
         except _interpqueues.QueueError as exc:
-            raise self._translate_queue(exc) from None
+            raise self.translate_queue_error(exc) from None
 
     def queue_hold(self, qid: int) -> None:
         self.queue_bind(qid)  # 3.13's bindings are process-wide counts
@@ -321,35 +329,16 @@ class Py313Backend:
         try:
             _interpqueues.release(_common.check_qid(qid))
         except _interpqueues.QueueError as exc:
-            raise self._translate_queue(exc) from None
+            raise self.translate_queue_error(exc) from None
 
-    def _default_unboundop(self, qid: int) -> int:
-        try:
-            return self._defaults[qid]
-        except KeyError:
-            op = self._defaults[qid] = self.queue_default_unboundop(qid)
-            return op
+    # The 3.14 generation's protocol: the item travels as a (obj, pickled) tuple.
+    @staticmethod
+    def _put_with_fallback(qid: int, obj: object, pickled: bool, unboundop: int) -> None:
+        _interpqueues.put(qid, (obj, pickled), unboundop, -1)
 
-    # put/get take ids already validated by queue_bind (every Queue object binds once).
-    def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
-        if unboundop == -1:  # the ops are 1, 2 and 3: never falsy
-            unboundop = self._defaults.get(qid) or self._default_unboundop(qid)
-        try:
-            if self._fmt_protocol:
-                _interpqueues.put(qid, obj, pickled, unboundop)  # fmt: 1 when pickled
-            else:
-                _interpqueues.put(qid, (obj, pickled), unboundop, -1)
-        except _interpqueues.QueueError as exc:
-            raise self._translate_queue(exc) from None
-
-    def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
-        try:
-            item = _interpqueues.get(qid)
-        except _interpqueues.QueueError as exc:
-            raise self._translate_queue(exc) from None
-        if self._fmt_protocol:
-            return item  # type: ignore[no-any-return]  # (obj, fmt 0 or 1, unbound op or None)
-        pair, unboundop = item
+    @staticmethod
+    def _get_with_fallback(qid: int) -> tuple[object, bool, int | None]:
+        pair, unboundop = _interpqueues.get(qid)
         if unboundop is not None:
             return None, False, unboundop
         obj, pickled = pair
@@ -359,21 +348,21 @@ class Py313Backend:
         try:
             count: int = _interpqueues.get_count(_common.check_qid(qid))
         except _interpqueues.QueueError as exc:
-            raise self._translate_queue(exc) from None
+            raise self.translate_queue_error(exc) from None
         return count
 
     def queue_maxsize(self, qid: int) -> int:
         try:
             maxsize: int = _interpqueues.get_maxsize(_common.check_qid(qid))
         except _interpqueues.QueueError as exc:
-            raise self._translate_queue(exc) from None
+            raise self.translate_queue_error(exc) from None
         return maxsize
 
     def queue_default_unboundop(self, qid: int) -> int:
         try:
             defaults = _interpqueues.get_queue_defaults(_common.check_qid(qid))
         except _interpqueues.QueueError as exc:
-            raise self._translate_queue(exc) from None
+            raise self.translate_queue_error(exc) from None
         op: int = defaults[-1] if self._queue_extra[0] == 0 else defaults[0]
         return op
 
