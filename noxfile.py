@@ -51,7 +51,7 @@ def stress(session: nox.Session) -> None:
     go through 4 producer and 4 consumer interpreters.
     """
     session.install(_wheel(session), "pytest", "pytest-timeout", "hypothesis")
-    env = {"STRESS_SCALE": "5", "QUEUE_STRESS_ITEMS": "40000"}
+    env = {"STRESS_SCALE": "5", "QUEUE_STRESS_ITEMS": "200000"}
     session.run(
         "python",
         "-m",
