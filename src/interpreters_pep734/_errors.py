@@ -25,11 +25,11 @@ __all__ = [
 
 
 class InterpreterError(Exception):
-    """A cross-interpreter operation failed."""
+    """Base class for errors in working with interpreters."""
 
 
 class InterpreterNotFoundError(InterpreterError):
-    """An interpreter was not found."""
+    """No interpreter exists with the given ID (it was destroyed, or never existed)."""
 
 
 class NotShareableError(TypeError):
@@ -37,24 +37,17 @@ class NotShareableError(TypeError):
 
 
 class ExecutionFailed(InterpreterError):
-    """An unhandled exception happened during execution.
+    """Code run by Interpreter.exec() or Interpreter.call() raised and did not catch it.
 
-    This is raised from Interpreter.exec() and Interpreter.call().  ``excinfo`` describes
-    the exception, which stayed in the other interpreter: ``type`` (a namespace with
-    ``__name__``, ``__qualname__`` and ``__module__``), ``msg``, ``formatted`` and, when the
-    traceback could be formatted, ``errdisplay``.
+    The exception itself stays in the other interpreter.  ``excinfo`` describes it:
+    ``type`` (a namespace with ``__name__``, ``__qualname__`` and ``__module__``), ``msg``,
+    ``formatted`` and, when the traceback could be formatted, ``errdisplay``.
     """
 
     excinfo: Any
 
     def __init__(self, excinfo: Any) -> None:
-        msg = excinfo.formatted
-        if not msg:
-            if excinfo.type and excinfo.msg:
-                msg = f"{excinfo.type.__name__}: {excinfo.msg}"
-            else:
-                msg = excinfo.type.__name__ or excinfo.msg
-        super().__init__(msg)
+        super().__init__(excinfo.formatted or _short_description(excinfo))
         self.excinfo = excinfo
 
     def __str__(self) -> str:
@@ -70,8 +63,16 @@ class ExecutionFailed(InterpreterError):
         return (type(self), (self.excinfo,), self.__dict__)
 
 
+def _short_description(excinfo: Any) -> Any:
+    """The message used when ``excinfo.formatted`` is empty: "Type: msg", or just one."""
+    exc_type = excinfo.type
+    if exc_type and excinfo.msg:
+        return f"{exc_type.__name__}: {excinfo.msg}"
+    return exc_type.__name__ or excinfo.msg
+
+
 class QueueError(RuntimeError):
-    """Indicates that a queue-related error happened."""
+    """Base class for the errors of cross-interpreter queues."""
 
 
 class QueueNotFoundError(QueueError):
@@ -79,21 +80,15 @@ class QueueNotFoundError(QueueError):
 
 
 class QueueEmpty(QueueError, queue.Empty):
-    """Raised from get_nowait() when the queue is empty.
-
-    It is also raised from get() if it times out.
-    """
+    """The queue had no item: a non-blocking get found it empty, or get() timed out."""
 
 
 class QueueFull(QueueError, queue.Full):
-    """Raised from put_nowait() when the queue is full.
-
-    It is also raised from put() if it times out.
-    """
+    """The queue had no room: a non-blocking put found it full, or put() timed out."""
 
 
 class ItemInterpreterDestroyed(QueueError, _unbound.ItemInterpreterDestroyed):
-    """Raised from get() and get_nowait()."""
+    """get() or get_nowait() reached an item put with UNBOUND_ERROR by a now-gone interpreter."""
 
 
 for _cls in (

@@ -175,7 +175,7 @@ def _default_max_workers() -> int:
 
 
 class BrokenInterpreterPool(_thread.BrokenThreadPool):
-    """Raised when a worker thread in an InterpreterPoolExecutor failed initializing."""
+    """The pool is unusable: setting up a worker (its interpreter, its initializer) failed."""
 
 
 class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
@@ -217,7 +217,7 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
         initializer: Callable[..., object] | None = None,
         initargs: tuple[Any, ...] = (),
     ) -> None:
-        """Initializes a new InterpreterPoolExecutor instance.
+        """Set up the pool; worker threads and their interpreters start as work arrives.
 
         Args:
             max_workers: How many interpreters (one per worker thread) may run calls

@@ -37,24 +37,24 @@ _paths = _transfer.PathTracker()
 
 
 def create() -> Interpreter:
-    """Return a new (idle) Python interpreter."""
+    """Create an interpreter, with nothing running in it yet, and return it."""
     interp_id = _backend.create()
     return Interpreter(interp_id, _ownsref=True)
 
 
 def list_all() -> list[Interpreter]:
-    """Return all existing interpreters."""
+    """Return an Interpreter object for each interpreter that exists now."""
     return [Interpreter(i, _whence=whence) for i, whence in _backend.list_all()]
 
 
 def get_current() -> Interpreter:
-    """Return the currently running interpreter."""
+    """Return the interpreter this code is running in."""
     interp_id, whence = _backend.get_current()
     return Interpreter(interp_id, _whence=whence)
 
 
 def get_main() -> Interpreter:
-    """Return the main interpreter."""
+    """Return the interpreter the process started with."""
     interp_id, whence = _backend.get_main()
     return Interpreter(interp_id, _whence=whence)
 
@@ -64,16 +64,14 @@ _known: weakref.WeakValueDictionary[int, Interpreter] = weakref.WeakValueDiction
 
 
 class Interpreter:
-    """A single Python interpreter.
+    """One interpreter of this process, known by its ID.
 
-    Attributes:
+    ``id`` is the interpreter's ID, unique across the process; ``whence`` names what
+    created it (e.g. "_interpreters module" for create(), "runtime init" for the main
+    one).
 
-    "id" - the unique process-global ID number for the interpreter
-    "whence" - indicates where the interpreter was created
-
-    If the interpreter wasn't created by this module
-    then any method that modifies the interpreter will fail,
-    i.e. .close(), .prepare_main(), .exec(), and .call()
+    Only interpreters made by create() can be acted on: for any other, close(),
+    prepare_main(), exec() and call() raise InterpreterError.
     """
 
     _WHENCE_TO_STR: ClassVar[dict[int, str]] = {
@@ -142,21 +140,21 @@ class Interpreter:
         return self._WHENCE_TO_STR[self._whence]
 
     def is_running(self) -> bool:
-        """Return whether or not the identified interpreter is running."""
+        """Tell whether some thread is running code in this interpreter right now."""
         return _backend.is_running(self._id)
 
-    # Everything past here is available only to interpreters created by
-    # interpreters.create().
+    # The methods below act on the interpreter, so they refuse one that create() did
+    # not make.
 
     def _require_own(self, what: str) -> None:
         if self._whence != WHENCE_STDLIB:
             raise InterpreterError(f"cannot {what} unrecognized interpreter {self._id}")
 
     def close(self) -> None:
-        """Finalize and destroy the interpreter.
+        """Shut the interpreter down and free it.
 
-        Attempting to destroy the current interpreter results
-        in an InterpreterError.
+        An interpreter cannot close itself: calling this on the current one raises
+        InterpreterError.
         """
         self._require_own("destroy")
         _backend.destroy(self._id)
@@ -164,9 +162,9 @@ class Interpreter:
     def prepare_main(
         self, ns: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None, /, **kwargs: Any
     ) -> None:
-        """Bind the given values into the interpreter's __main__.
+        """Set names in the interpreter's ``__main__`` module to the given values.
 
-        The values must be shareable.
+        Each value must be shareable (see is_shareable()); if one is not, no name is set.
         """
         updates = dict(ns, **kwargs) if ns is not None else kwargs
         self._require_own("update __main__ for")
@@ -183,22 +181,17 @@ class Interpreter:
         _transfer.decode_response(response)
 
     def exec(self, code: Any, /) -> None:
-        """Run the given source code in the interpreter.
+        """Execute a script in the interpreter; returns None.
 
-        This is essentially the same as calling the builtin "exec"
-        with this interpreter, using the __dict__ of its __main__
-        module as both globals and locals.
+        ``code`` is source text (str or bytes-like), a code object, or a function taking
+        no arguments and using no closure.  It runs as if passed to the builtin exec()
+        there, with ``__main__.__dict__`` serving as both its globals and its locals.
 
-        There is no return value.
+        An exception the script leaves uncaught does not cross back; ExecutionFailed is
+        raised here instead, carrying a description of it.
 
-        If the code raises an unhandled exception then an ExecutionFailed
-        exception is raised, which summarizes the unhandled exception.
-        The actual exception is discarded because objects cannot be
-        shared between interpreters.
-
-        This blocks the current Python thread until done.  During
-        that time, the previous interpreter is allowed to run
-        in other threads.
+        The calling thread waits for the script to finish; other threads keep running
+        meanwhile.
         """
         self._require_own("exec code for")
         script = _transfer.script_code(code)
@@ -220,26 +213,23 @@ class Interpreter:
         return _transfer.decode_response(response)
 
     def call(self, callable: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        """Call the object in the interpreter with given args/kwargs.
+        """Run ``callable(*args, **kwargs)`` in the interpreter and return its result.
 
-        Nearly all callables, args, kwargs, and return values are
-        supported.  All "shareable" objects are supported, as are
-        "stateless" functions (meaning non-closures that do not use
-        any globals).  This method will fall back to pickle.
+        The callable, the arguments and the result cross by pickle, so almost anything
+        works.  A function pickle cannot take (a lambda, a nested function) still can be
+        sent if it has no closure and no defaults and uses only builtins as globals.
 
-        If the callable raises an exception then the error display
-        (including full traceback) is sent back between the interpreters
-        and an ExecutionFailed exception is raised, much like what
-        happens with Interpreter.exec().
+        If the call raises, ExecutionFailed is raised here, as for exec(); its text ends
+        with the traceback as formatted in the other interpreter.
         """
         return self._call(callable, args, kwargs)
 
     def call_in_thread(
         self, callable: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> threading.Thread:
-        """Return a new thread that calls the object in the interpreter.
+        """Start a thread that makes this call() and return the thread.
 
-        The return value and any raised exception are discarded.
+        Whatever the call returns or raises is thrown away.
         """
         thread = threading.Thread(target=self._call, args=(callable, args, kwargs))
         thread.start()

@@ -74,13 +74,11 @@ _DEFAULT_OP_ITEMS = {1: UNBOUND_REMOVE, 2: UNBOUND_ERROR, 3: UNBOUND}
 
 
 def create(maxsize: int = 0, *, unbounditems: object = UNBOUND) -> Queue:
-    """Return a new cross-interpreter queue.
+    """Make a queue that any interpreter can put items into and get items from.
 
-    The queue may be used to pass data safely between interpreters.
-
-    "unbounditems" sets the default for Queue.put(); see that method for
-    supported values.  The default value is UNBOUND, which replaces
-    the unbound item.
+    ``maxsize`` limits how many items it holds (0 or less: no limit).  ``unbounditems``
+    is what put() uses when not given one of its own (see Queue.put() for the choices);
+    by default, UNBOUND takes the place of an item whose interpreter is destroyed.
     """
     unboundop = _serialize_unbound(unbounditems)
     maxsize = operator.index(maxsize)
@@ -92,7 +90,7 @@ def create(maxsize: int = 0, *, unbounditems: object = UNBOUND) -> Queue:
 
 
 def list_all() -> list[Queue]:
-    """Return a list of all open queues."""
+    """Return a Queue object for every queue that currently exists."""
     return [Queue(qid) for qid, _ in _backend.queue_list_all()]
 
 
@@ -141,7 +139,7 @@ _known_queues: weakref.WeakValueDictionary[int, Queue] = weakref.WeakValueDictio
 
 
 class Queue:
-    """A cross-interpreter queue."""
+    """A FIFO queue shared by interpreters, identified by its ID."""
 
     _id: int
     _default_op: int
@@ -149,7 +147,7 @@ class Queue:
     _maxsize: int
 
     def __new__(cls, id: int, /) -> Queue:
-        # There is only one instance for any given ID.
+        # Queue(id) returns the existing object for that ID when there is one.
         if isinstance(id, int):
             id = int(id)
         else:
@@ -186,7 +184,7 @@ class Queue:
     def __hash__(self) -> int:
         return hash(self._id)
 
-    # for pickling:
+    # Pickling (and so sending to another interpreter) refers to the queue by ID.
     def __reduce__(self) -> tuple[Any, ...]:
         _transfer.note_in_transit(self)
         return (type(self), (self._id,))
@@ -235,24 +233,22 @@ class Queue:
         unbounditems: object = None,
         _delay: float = 10 / 1000,
     ) -> None:
-        """Add the object to the queue.
+        """Append ``obj`` to the queue.
 
         If "block" is true, this blocks while the queue is full; "timeout" (seconds, a
         float is honoured) bounds the wait, after which QueueFull is raised.
 
-        For most objects, the object received through Queue.get() will
-        be a new one, equivalent to the original and not sharing any
-        actual underlying data.  A Queue comes through as the same queue.
-        Natively shareable values (see interpreters.is_shareable()) cross
-        without pickle; everything else is pickled.
+        What get() returns is normally a copy: equal to ``obj`` but sharing no data
+        with it.  A Queue is the exception and arrives as the very same queue.
+        Natively shareable values (see interpreters.is_shareable()) cross without pickle;
+        everything else is pickled.
 
-        "unbounditems" controls the behavior of Queue.get() for the given
-        object if the current interpreter (calling put()) is later
-        destroyed: None (the default) uses the queue's default, set with
-        create_queue(), which is usually UNBOUND; UNBOUND makes get()
-        return UNBOUND in its place; UNBOUND_ERROR makes get() raise
-        ItemInterpreterDestroyed; UNBOUND_REMOVE removes the item from the
-        queue as soon as the interpreter is destroyed.
+        ``unbounditems`` decides what happens to this item if the interpreter calling
+        put() is destroyed before the item is taken out.  None (the default) defers to
+        the queue's own setting, chosen in create_queue() and usually UNBOUND.  UNBOUND:
+        get() returns UNBOUND instead of the item.  UNBOUND_ERROR: get() raises
+        ItemInterpreterDestroyed.  UNBOUND_REMOVE: the item is dropped from the queue
+        when the interpreter goes away.
         """
         unboundop = self._default_op if unbounditems is None else _serialize_unbound(unbounditems)
         deadline = None if timeout is None or not block else _deadline(timeout)
@@ -292,14 +288,14 @@ class Queue:
     def get(
         self, block: bool = True, timeout: float | None = None, *, _delay: float = 10 / 1000
     ) -> Any:
-        """Return the next object from the queue.
+        """Remove the oldest item from the queue and return it.
 
         If "block" is true, this blocks while the queue is empty; "timeout" (seconds, a
         float is honoured) bounds the wait, after which QueueEmpty is raised.
 
-        If the next item's original interpreter has been destroyed
-        then the "next object" is determined by the value of the
-        "unbounditems" argument to put().
+        For an item whose interpreter has since been destroyed, the result depends on the
+        ``unbounditems`` it was put with: UNBOUND is returned, or ItemInterpreterDestroyed
+        raised.
         """
         deadline = None if timeout is None or not block else _deadline(timeout)
         try:
@@ -327,11 +323,7 @@ class Queue:
                 raise _translate(exc) from None
 
     def get_nowait(self) -> Any:
-        """Return the next object from the queue.
-
-        If the queue is empty then raise QueueEmpty.  Otherwise this
-        is the same as get().
-        """
+        """Like get(), but never waits: QueueEmpty is raised at once if there is no item."""
         try:
             obj, pickled, unboundop = _queue_get(self._id)
         except _NATIVE_ERRORS as exc:

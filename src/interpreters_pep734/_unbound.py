@@ -22,14 +22,14 @@ __all__ = [
 
 
 class ItemInterpreterDestroyed(Exception):
-    """Raised when trying to get an item whose interpreter was destroyed."""
+    """The item asked for was put by an interpreter that no longer exists."""
 
 
 class classonly:
-    """A non-data descriptor that makes a value only visible on the class.
+    """Decorator: like ``classmethod``, but reachable through the class alone.
 
-    This is like the "classmethod" builtin, but does not show up on
-    instances of the class.  It may be used as a decorator.
+    Looking the attribute up on an instance raises AttributeError, so the method
+    never appears to exist there.  It can be bound to only one attribute name.
     """
 
     def __init__(self, value: Any) -> None:
@@ -38,22 +38,24 @@ class classonly:
         self.name: str | None = None
 
     def __set_name__(self, cls: type, name: str) -> None:
-        if self.name is not None:
+        if self.name is None:
+            self.name = name
+        else:
             raise TypeError("already used")
-        self.name = name
 
     def __get__(self, obj: object, cls: type) -> Any:
+        name = self.name
         if obj is not None:
-            raise AttributeError(self.name)
-        # called on the class
-        return self.getter(None, cls)
+            raise AttributeError(name)
+        # Looked up on the class: hand back the function bound to that class.
+        return self.getter(obj, cls)
 
 
 class UnboundItem:
-    """Represents a cross-interpreter item no longer bound to an interpreter.
+    """Stands in for an item of a cross-interpreter container whose interpreter is gone.
 
-    An item is unbound when the interpreter that added it to the
-    cross-interpreter container is destroyed.
+    Once the interpreter that added an item has been destroyed, the item has no owner
+    left; this marker can be handed out in its place.
     """
 
     __slots__ = ()
@@ -62,20 +64,15 @@ class UnboundItem:
     def singleton(cls: Any, kind: str, module: str, name: str = "UNBOUND") -> Any:
         doc = cls.__doc__
         if doc:
-            doc = doc.replace("cross-interpreter container", kind).replace(
-                "cross-interpreter", kind
-            )
-        subclass = type(
-            f"Unbound{kind.capitalize()}Item",
-            (cls,),
-            {
-                "_MODULE": module,
-                "_NAME": name,
-                "__doc__": doc,
-            },
-        )
-        return object.__new__(subclass)
+            # Tailor the generic wording to the kind of container (say, "queue").
+            for generic in ("cross-interpreter container", "cross-interpreter"):
+                doc = doc.replace(generic, kind)
+        namespace = {"_MODULE": module, "_NAME": name, "__doc__": doc}
+        marker_type = type(f"Unbound{kind.capitalize()}Item", (cls,), namespace)
+        # __new__ refuses on purpose; the one instance is made behind its back.
+        return object.__new__(marker_type)
 
+    # Where the public marker lives, for repr() and the __new__ error.
     _MODULE = __name__
     _NAME = "UNBOUND"
 
@@ -90,34 +87,33 @@ UNBOUND = UnboundItem.singleton("queue", __name__)
 UNBOUND_ERROR = object()
 UNBOUND_REMOVE = object()
 
-_UNBOUND_CONSTANT_TO_FLAG = {
-    UNBOUND_REMOVE: 1,
-    UNBOUND_ERROR: 2,
-    UNBOUND: 3,
-}
-_UNBOUND_FLAG_TO_CONSTANT = {v: k for k, v in _UNBOUND_CONSTANT_TO_FLAG.items()}
+# Each marker travels between interpreters as a small int.
+_FLAG_OF_MARKER = {UNBOUND_REMOVE: 1, UNBOUND_ERROR: 2, UNBOUND: 3}
+_MARKER_OF_FLAG = {flag: marker for marker, flag in _FLAG_OF_MARKER.items()}
+
+_DESTROYED = "item's original interpreter destroyed"
+
+
+def _look_up(table: dict[Any, Any], key: Any) -> Any:
+    try:
+        return table[key]
+    except KeyError:
+        raise NotImplementedError(f"unsupported unbound replacement op {key!r}") from None
 
 
 def serialize_unbound(unbound: object) -> tuple[int]:
-    op = unbound
-    try:
-        flag = _UNBOUND_CONSTANT_TO_FLAG[op]
-    except KeyError:
-        raise NotImplementedError(f"unsupported unbound replacement op {op!r}") from None
-    return (flag,)
+    """Encode an ``unbounditems`` marker as a one-int tuple."""
+    return (_look_up(_FLAG_OF_MARKER, unbound),)
 
 
 def resolve_unbound(flag: int, exctype_destroyed: type[BaseException]) -> object:
-    try:
-        op = _UNBOUND_FLAG_TO_CONSTANT[flag]
-    except KeyError:
-        raise NotImplementedError(f"unsupported unbound replacement op {flag!r}") from None
-    if op is UNBOUND_REMOVE:
-        # "remove" not possible here
-        raise NotImplementedError
-    elif op is UNBOUND_ERROR:
-        raise exctype_destroyed("item's original interpreter destroyed")
-    elif op is UNBOUND:
+    """What get() gives for an unbound item with this flag: UNBOUND, or an error."""
+    marker = _look_up(_MARKER_OF_FLAG, flag)
+    if marker is UNBOUND:
         return UNBOUND
-    else:
-        raise NotImplementedError(repr(op))
+    if marker is UNBOUND_ERROR:
+        raise exctype_destroyed(_DESTROYED)
+    if marker is UNBOUND_REMOVE:
+        # Such items are dropped from the container; none can be handed out.
+        raise NotImplementedError()
+    raise NotImplementedError(repr(marker))
