@@ -104,18 +104,23 @@ def full_signature_with_defaults(a=-1, b=-2, /, c=-3, d=-4, *args, e=-5, f=-6, *
     return (a, b, c, d, args, e, f, kwargs)
 
 
-def complex_op(op, /, value=None, *args, exc=None, **kwargs):
-    if exc is not None:
-        raise exc
-    if op == "ident":
-        return value
-    if op == "full-ident":
-        return (value, args, kwargs)
-    if op == "custom":
-        return Spam(value)
-    if op == "closure":
-        return closure_factory(value)
-    raise NotImplementedError(op)
+def dispatch(action, /, subject=None, *rest, fail_with=None, **options):
+    """Every kind of parameter in one function that goes by pickle (it has defaults).
+
+    *action* names what to build from the other arguments; *fail_with*, when given, is raised
+    before *action* is even looked up.
+    """
+    if fail_with is not None:
+        raise fail_with
+    builders = {
+        "echo": lambda: subject,
+        "pack": lambda: {"subject": subject, "rest": list(rest), "options": options},
+        "tally": lambda: Tally(subject, *rest),
+        "wrap": lambda: closure_factory(subject),
+    }
+    if action not in builders:
+        raise LookupError(f"no action called {action!r}")
+    return builders[action]()
 
 
 def raises_custom(msg):
@@ -129,30 +134,42 @@ class CustomError(Exception):
     pass
 
 
-class Spam:
-    @staticmethod
-    def noop():
-        return "static"
+class Tally:
+    """Marks counted under a label.
 
-    @classmethod
-    def from_values(cls, *values):
-        return cls(values)
+    The class, its static and class methods, its instances (callable) and their bound methods
+    are all callables a test can send; each goes by pickle, by reference to this module.
+    """
 
-    def __init__(self, value):
-        self.value = value
+    def __init__(self, label, *marks):
+        self.label = label
+        self.marks = marks
 
-    def __call__(self, *args, **kwargs):
-        return (self.value, args, kwargs)
+    def __repr__(self):
+        return f"Tally({self.label!r}, marks={self.marks!r})"
 
     def __eq__(self, other):
-        if not isinstance(other, Spam):
+        if type(other) is not type(self):
             return NotImplemented
-        return self.value == other.value
+        return (self.label, self.marks) == (other.label, other.marks)
 
-    __hash__ = None
+    __hash__ = None  # equal by value, and marks may hold lists
 
-    def run(self, *args, **kwargs):
-        return (self.value, args, kwargs)
+    @staticmethod
+    def kind():
+        return "tally"
+
+    @classmethod
+    def unlabelled(cls, *marks):
+        return cls(None, *marks)
+
+    def __call__(self, *positional, **named):
+        """What the instance was called with, keyed by where it came from."""
+        return {"label": self.label, "args": positional, "kwargs": named}
+
+    def with_marks(self, *more, **notes):
+        """The label, the marks this tally would have after *more*, and the notes, as a list."""
+        return [self.label, self.marks + more, notes]
 
 
 class SubBytes(bytes):

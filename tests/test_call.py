@@ -17,10 +17,10 @@ import pytest
 import interpreters_pep734 as interpreters
 from _xidefs import (
     CustomError,
-    Spam,
+    Tally,
     closure_factory,
-    complex_op,
     current_id,
+    dispatch,
     exec_in,
     full_signature,
     full_signature_with_defaults,
@@ -94,33 +94,48 @@ def test_module_function_using_its_globals(target):
 
 
 def test_static_and_class_methods(target):
-    assert target.call(Spam.noop) == "static"
-    assert target.call(Spam.from_values) == Spam(())
-    assert target.call(Spam.from_values, 1, 2, 3) == Spam((1, 2, 3))
+    assert target.call(Tally.kind) == "tally"
+    made = target.call(Tally.unlabelled)
+    assert type(made) is Tally
+    assert made == Tally(None)
+    assert target.call(Tally.unlabelled, 7, "eight", 9.5) == Tally(None, 7, "eight", 9.5)
 
 
 def test_class_is_called_to_make_an_instance(target):
-    result = target.call(Spam, "???")
-    assert type(result) is Spam
-    assert result == Spam("???")
+    result = target.call(Tally, "made there", 3, 4)
+    assert type(result) is Tally
+    assert result == Tally("made there", 3, 4)
+    assert result != Tally("made there", 3)
 
 
 def test_callable_instance_and_bound_method(target):
-    assert target.call(Spam(101)) == (101, (), {})
-    assert target.call(Spam(101), 1, k=2) == (101, (1,), {"k": 2})
-    assert target.call(Spam(10101).run) == (10101, (), {})
-    assert target.call(Spam(10101).run, "x", y="z") == (10101, ("x",), {"y": "z"})
+    votes = Tally("votes", 2, 3)
+    assert target.call(votes) == {"label": "votes", "args": (), "kwargs": {}}
+    assert target.call(votes, 8, side="left") == {
+        "label": "votes",
+        "args": (8,),
+        "kwargs": {"side": "left"},
+    }
+    assert target.call(votes.with_marks) == ["votes", (2, 3), {}]
+    assert target.call(votes.with_marks, 5, 13, why="fib") == [
+        "votes",
+        (2, 3, 5, 13),
+        {"why": "fib"},
+    ]
+    assert votes.marks == (2, 3)
 
 
 def test_mixed_args_and_kwargs(target):
-    assert target.call(complex_op, "ident", "spam") == "spam"
-    assert target.call(complex_op, "full-ident", "spam") == ("spam", (), {})
-    assert target.call(complex_op, "full-ident", "spam", "ham", eggs="!!!") == (
-        "spam",
-        ("ham",),
-        {"eggs": "!!!"},
-    )
-    assert target.call(complex_op, "custom", "spam!") == Spam("spam!")
+    assert target.call(dispatch, "echo", 2.5) == 2.5
+    assert target.call(dispatch, "pack", "lone") == {"subject": "lone", "rest": [], "options": {}}
+    assert target.call(dispatch, "pack", "first", "second", 3, mode="fast", depth=0) == {
+        "subject": "first",
+        "rest": ["second", 3],
+        "options": {"mode": "fast", "depth": 0},
+    }
+    made = target.call(dispatch, "tally", "remote", 1, 1)
+    assert type(made) is Tally
+    assert made == Tally("remote", 1, 1)
 
 
 def test_full_signature_passthrough(target):
@@ -197,7 +212,7 @@ def test_closure_factory_result_is_not_shareable(interp):
 
 def test_returned_closure_from_a_pickled_function(target):
     with pytest.raises(interpreters.NotShareableError, match=NOT_XI_DATA):
-        target.call(complex_op, "closure", "~~~")
+        target.call(dispatch, "wrap", 0.25)
 
 
 def test_nested_function_using_globals_is_not_shareable(interp):
@@ -360,10 +375,11 @@ def test_raising_callable_gives_execution_failed(target):
 
 
 def test_exception_type_from_kwarg_is_preserved(target):
+    # The action does not exist either: the exception passed in is raised before that matters.
     with pytest.raises(interpreters.ExecutionFailed) as info:
-        target.call(complex_op, "???", exc=ValueError("spam"))
-    assert info.value.excinfo.type.__name__ == "ValueError"
-    assert info.value.excinfo.msg == "spam"
+        target.call(dispatch, "no such action", fail_with=OverflowError("too many marks"))
+    assert info.value.excinfo.type.__name__ == "OverflowError"
+    assert info.value.excinfo.msg == "too many marks"
 
 
 def test_custom_exception_names_its_module(target):
@@ -578,12 +594,12 @@ def test_call_in_thread_returns_a_started_non_daemon_thread(target, thread_excep
         (noop, (), {}),
         (returns_shareable, (), {}),
         (returns_pickleable, (), {}),
-        (Spam.noop, (), {}),
-        (Spam.from_values, (1, 2, 3), {}),
-        (Spam(101), (), {}),
-        (Spam(10101).run, (), {}),
-        (complex_op, ("full-ident", "spam", "ham"), {"eggs": "!!!"}),
-        (complex_op, ("custom", "spam!"), {}),
+        (Tally.kind, (), {}),
+        (Tally.unlabelled, (7, 8), {}),
+        (Tally("in a thread"), (0,), {"on": "thread"}),
+        (Tally("bound", 1).with_marks, (2,), {"note": "from a thread"}),
+        (dispatch, ("pack", "a", "b"), {"flag": True}),
+        (dispatch, ("tally", "threaded", 0), {}),
         (module_name, (), {}),
         (current_id, (), {}),
         (pow, (2, 10), {}),

@@ -498,30 +498,30 @@ def test_script_submit_not_supported():
 
 
 def test_submit_closure_not_shareable():
-    spam = True
+    hits = 0
 
-    def task1():
-        return spam
+    def reads_cell():
+        return hits
 
-    def task2():
-        nonlocal spam
-        spam += 1
-        return spam
+    def rebinds_cell():
+        nonlocal hits
+        hits = hits + 2
+        return hits
 
     with make_pool() as pool:
-        for task in (task1, task2):
+        for task in (reads_cell, rebinds_cell):
             fut = pool.submit(task)  # nothing is pickled at submit time
             with pytest.raises(interpreters.NotShareableError):
                 fut.result(timeout=TIMEOUT)
 
 
 def test_submit_local_class_and_bound_method_not_shareable():
-    class Spam:
-        def run(self):
-            return True
+    class Job:
+        def perform(self):
+            return "performed"
 
     with make_pool() as pool:
-        for task in (Spam, Spam().run):
+        for task in (Job, Job().perform):
             fut = pool.submit(task)
             with pytest.raises(interpreters.NotShareableError):
                 fut.result(timeout=TIMEOUT)

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 import interpreters_pep734 as interpreters
 from _property_values import PROPERTY_SETTINGS, assert_same, nested_values
 from _xidefs import (
-    Spam,
     SubBytes,
     SubInt,
     SubStr,
     SubTuple,
+    Tally,
     closure_factory,
     ident,
     make_importable,
@@ -216,7 +216,7 @@ def test_stateless_lambda_round_trip(interp):
 
 def test_stateful_module_function_round_trips_by_reference(target):
     assert target.call(echo, module_name) is module_name
-    assert target.call(echo, Spam.from_values) == Spam.from_values
+    assert target.call(echo, Tally.unlabelled) == Tally.unlabelled
 
 
 # -- round trips through call(): pickled values -----------------------------------------------
@@ -230,7 +230,7 @@ BY_REFERENCE = [
     ModuleNotFoundError,
     len,
     sys.exit,
-    Spam,
+    Tally,
     SubBytes,
 ]
 
@@ -255,8 +255,8 @@ PICKLED_BY_VALUE = [
     types.SimpleNamespace(x=42),
     (1, [2], {"a": 3}),
     [(1, 2), ((3,),)],
-    Spam("spam"),
-    Spam([1, {"a": (2,)}]),
+    Tally("by value"),
+    Tally("nested", [4, {"b": (5,)}], {6}),
     SubBytes(b"spam"),
     SubInt(7),
     SubStr("spam"),
@@ -300,9 +300,9 @@ def test_pickled_results(target):
     assert target.call(lambda: {"a": [1]}) == {"a": [1]}
     assert target.call(lambda: 2**200) == 2**200
     assert target.call(lambda: {1, 2}) == {1, 2}
-    result = target.call(Spam, "made remotely")
-    assert type(result) is Spam
-    assert result == Spam("made remotely")
+    result = target.call(Tally, "built over there", 5)
+    assert type(result) is Tally
+    assert result == Tally("built over there", 5)
 
 
 def test_kwargs_round_trip(interp):
