@@ -232,7 +232,8 @@ def main():
 
     width = max(len(r[0]) for r in rows)
     for label, value, note in rows:
-        print(f"| {label:<{width}} | {value:>12,.1f} | {note}")
+        digits = 2 if value < 10 else 1  # sub-microsecond queue rows need the second digit
+        print(f"| {label:<{width}} | {value:>12,.{digits}f} | {note}")
 
     results = {
         "python": version,
