@@ -467,3 +467,44 @@ def test_a_queue_found_by_id_reports_its_default_unbounditems(interp, name):
     listed = {q.id: q for q in _queues.list_all()}
     assert listed[qid].unbounditems is getattr(_queues, name)
     assert _queues.Queue(qid) is listed[qid]
+
+
+def _has_3_14_queue_protocol() -> bool:
+    try:
+        from interpreters_pep734._backend._py313 import _queue_protocol
+    except ImportError:  # 3.12: no _interpreters
+        return False
+    return _queue_protocol()[0] != 0  # 3.13's (fmt, unboundop) starts with fmt 0
+
+
+@pytest.mark.skipif(
+    not _has_3_14_queue_protocol(),
+    reason="needs _interpqueues with 3.14's create(maxsize, unboundop, fallback): CPython 3.14+",
+)
+def test_the_3_13_backend_speaks_the_3_14_queue_protocol_too():
+    # No 3.13 release has it yet (3.13.18 has not), but the backend probes for it rather
+    # than trusting the version: exercise that branch where the protocol exists.
+    from interpreters_pep734 import _errors
+    from interpreters_pep734._backend._py313 import Py313Backend
+
+    backend = Py313Backend()
+    assert backend.queue_put == backend._put_with_fallback  # not the 3.13 C function
+    qid = backend.queue_create(0, 2)
+    try:
+        assert backend.queue_default_unboundop(qid) == 2
+        assert qid in {q for q, _ in backend.queue_list_all()}
+        backend.queue_put(qid, b"pickled bytes", True, 3)
+        backend.queue_put(qid, 12345, False, 1)
+        assert backend.queue_count(qid) == 2
+        assert backend.queue_get(qid) == (b"pickled bytes", True, None)
+        assert backend.queue_get(qid) == (12345, False, None)
+        assert backend.queue_count(qid) == 0
+    finally:
+        import _interpqueues
+
+        _interpqueues.destroy(qid)
+    with pytest.raises(backend.queue_native_errors) as caught:
+        backend.queue_get(qid)
+    error = backend.translate_queue_error(caught.value)
+    assert isinstance(error, _errors.QueueNotFoundError)  # the backend's own class
+    assert str(error) == f"queue {qid} not found"
