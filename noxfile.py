@@ -47,7 +47,7 @@ def bench_chart(session: nox.Session) -> None:
 def stress(session: nox.Session) -> None:
     """The stress tests at full size; the README's test command runs a bounded form.
 
-    STRESS_SCALE=5 gives 1,000 create/close cycles in the memory test; 40,000 queue items
+    STRESS_SCALE=5 gives 1,000 create/close cycles in the memory test; 200,000 queue items
     go through 4 producer and 4 consumer interpreters.
     """
     session.install(_wheel(session), "pytest", "pytest-timeout", "hypothesis")
