@@ -91,7 +91,7 @@ def create(maxsize: int = 0, *, unbounditems: object = UNBOUND) -> Queue:
 
 def list_all() -> list[Queue]:
     """Return a Queue object for every queue that currently exists."""
-    return [Queue(qid) for qid, _ in _backend.queue_list_all()]
+    return [Queue(qid) for qid in _backend.queue_list_all()]
 
 
 def _deadline(timeout: Any) -> float | None:

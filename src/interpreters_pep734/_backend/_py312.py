@@ -671,13 +671,9 @@ class Py312Backend:
         op: int = self._shared.unboundop[self._check_queue(qid)]
         return op
 
-    def queue_list_all(self) -> list[tuple[int, int]]:
-        shared = self._shared
-        return [
-            (qid, shared.unboundop[qid])
-            for qid in sorted(self._live_channels())
-            if qid < _MAX_IDS and shared.is_queue[qid]
-        ]
+    def queue_list_all(self) -> list[int]:
+        is_queue = self._shared.is_queue
+        return [qid for qid in sorted(self._live_channels()) if qid < _MAX_IDS and is_queue[qid]]
 
     def _unbind_items(self, interp_id: int) -> None:
         """Apply the unbound ops to the items *interp_id* put, before it is destroyed.
@@ -686,7 +682,7 @@ class Py312Backend:
         drained and refilled from this interpreter, in order: the dying interpreter's items
         are removed (UNBOUND_REMOVE) or replaced by markers (UNBOUND, UNBOUND_ERROR).
         """
-        for qid, _ in self.queue_list_all():
+        for qid in self.queue_list_all():
             try:
                 channel = _xxinterpchannels._channel_id(qid)
             except _xxinterpchannels.ChannelError:

@@ -366,12 +366,9 @@ class Py313Backend:
         op: int = defaults[-1] if self._queue_extra[0] == 0 else defaults[0]
         return op
 
-    def queue_list_all(self) -> list[tuple[int, int]]:
-        result = []
-        for entry in _interpqueues.list_all():
-            qid = entry[0]
-            if len(entry) == 3 and self._queue_extra[0] == 0 and entry[1] == _REPLY_FMT:
-                continue
-            op = entry[2] if self._queue_extra[0] == 0 else entry[1]
-            result.append((qid, op))
-        return result
+    def queue_list_all(self) -> list[int]:
+        return [
+            entry[0]
+            for entry in _interpqueues.list_all()
+            if not (self._fmt_protocol and entry[1] == _REPLY_FMT)
+        ]
