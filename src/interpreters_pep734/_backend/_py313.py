@@ -291,7 +291,7 @@ class Py313Backend:
     def queue_create(self, maxsize: int, unboundop: int) -> int:
         if not -(2**63) <= maxsize < 2**63:
             raise OverflowError("Python int too large to convert to C ssize_t")
-        if self._queue_extra[0] == 0:  # (maxsize, fmt, unboundop)
+        if self._fmt_protocol:  # (maxsize, fmt, unboundop)
             qid: int = _interpqueues.create(maxsize, 0, unboundop)
         else:  # (maxsize, unboundop, fallback)
             qid = _interpqueues.create(maxsize, unboundop, -1)
@@ -302,7 +302,7 @@ class Py313Backend:
 
     def queue_bind(self, qid: int) -> None:
         qid = _common.check_qid(qid)
-        if self._queue_extra[0] == 0 and self._is_reply_queue(qid):
+        if self._fmt_protocol and self._is_reply_queue(qid):
             raise QueueNotFoundError(f"queue {qid} not found")
         try:
             _interpqueues.bind(qid)
@@ -363,7 +363,7 @@ class Py313Backend:
             defaults = _interpqueues.get_queue_defaults(_common.check_qid(qid))
         except _interpqueues.QueueError as exc:
             raise self.translate_queue_error(exc) from None
-        op: int = defaults[-1] if self._queue_extra[0] == 0 else defaults[0]
+        op: int = defaults[-1] if self._fmt_protocol else defaults[0]
         return op
 
     def queue_list_all(self) -> list[int]:
