@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import configparser
 import os
+import re
 
 import nox
 
 nox.options.sessions = ["bench", "bench_chart"]
 
-PYTHONS = {
-    "3.12.1": os.environ.get(
-        "PYTHON_3_12_1", os.path.expanduser("~/.pyenv/versions/3.12.1/bin/python")
-    ),
-    "3.13.0": os.environ.get(
-        "PYTHON_3_13_0", os.path.expanduser("~/.pyenv/versions/3.13.0/bin/python")
-    ),
-    "3.13": os.environ.get("PYTHON_3_13", "python3.13"),
-    "3.14": os.environ.get("PYTHON_3_14", "python3.14"),
-}
+
+def _tox_base_python(env: str) -> str:
+    """The interpreter tox.ini names for *env*: the matrix is written down once, there."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(os.path.join(os.path.dirname(__file__), "tox.ini"))
+    value = config[f"testenv:{env}"]["base_python"]
+    # Resolve tox's {env:NAME:default} (nested) and {env:NAME} substitutions.
+    pattern = re.compile(r"\{env:([A-Za-z0-9_]+)(?::([^{}]*))?\}")
+    while True:
+        resolved = pattern.sub(lambda m: os.environ.get(m[1], m[2] or ""), value)
+        if resolved == value:
+            return resolved
+        value = resolved
+
+
+PYTHONS = {env: _tox_base_python(env) for env in ("3.12.1", "3.13.0", "3.13", "3.14")}
 
 
 def _wheel(session: nox.Session) -> str:
