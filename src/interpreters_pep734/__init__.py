@@ -6,10 +6,17 @@ is this package's implementation of the same API.  Use it as::
     import interpreters_pep734 as interpreters
 """
 
+import sys
+
 from ._backend import STDLIB
 from ._version import __version__ as __version__
 
-if STDLIB:
+TYPE_CHECKING = False
+
+# At run time the branch is STDLIB's (whether the stdlib has PEP 734).  Type checkers cannot
+# know STDLIB, so they choose by the target version instead: typeshed's stubs for 3.14+,
+# this package's annotations before.
+if (TYPE_CHECKING and sys.version_info >= (3, 14)) or (not TYPE_CHECKING and STDLIB):
     from concurrent.interpreters import (
         ExecutionFailed,
         Interpreter,

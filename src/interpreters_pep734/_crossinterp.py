@@ -1,9 +1,16 @@
 """Markers for queue items whose interpreter is gone: mirrors
 ``concurrent.interpreters._crossinterp``."""
 
+import sys
+
 from ._backend import STDLIB
 
-if STDLIB:
+TYPE_CHECKING = False
+
+# At run time the branch is STDLIB's (whether the stdlib has PEP 734).  Type checkers cannot
+# know STDLIB, so they choose by the target version instead: typeshed's stubs for 3.14+,
+# this package's annotations before.
+if (TYPE_CHECKING and sys.version_info >= (3, 14)) or (not TYPE_CHECKING and STDLIB):
     from concurrent.interpreters._crossinterp import (
         UNBOUND,
         UNBOUND_ERROR,

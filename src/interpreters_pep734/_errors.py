@@ -44,9 +44,9 @@ class ExecutionFailed(InterpreterError):
     ``formatted`` and, when the traceback could be formatted, ``errdisplay``.
     """
 
-    excinfo: Any
+    excinfo: SimpleNamespace
 
-    def __init__(self, excinfo: Any) -> None:
+    def __init__(self, excinfo: SimpleNamespace) -> None:
         super().__init__(excinfo.formatted or _short_description(excinfo))
         self.excinfo = excinfo
 

@@ -181,7 +181,7 @@ class BrokenInterpreterPool(_thread.BrokenThreadPool):
 class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
     """A ``ThreadPoolExecutor`` whose workers each run calls in their own interpreter."""
 
-    BROKEN = BrokenInterpreterPool
+    BROKEN: type[BrokenInterpreterPool] = BrokenInterpreterPool
 
     _init_task: _Task | None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 
 from . import _transfer
 from ._backend import BACKEND
@@ -24,7 +24,20 @@ from ._errors import InterpreterError, InterpreterNotFoundError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, ClassVar
+    import types
+    from typing import Any, ClassVar, Literal, ParamSpec, Self, TypeVar
+
+    _P = ParamSpec("_P")
+    _R = TypeVar("_R")
+    #: The values of ``Interpreter.whence``, as typeshed spells them.
+    type _WhenceName = Literal[
+        "unknown",
+        "runtime init",
+        "legacy C-API",
+        "C-API",
+        "cross-interpreter C-API",
+        "_interpreters module",
+    ]
 
 __all__ = ["Interpreter", "create", "get_current", "get_main", "is_shareable", "list_all"]
 
@@ -74,7 +87,7 @@ class Interpreter:
     prepare_main(), exec() and call() raise InterpreterError.
     """
 
-    _WHENCE_TO_STR: ClassVar[dict[int, str]] = {
+    _WHENCE_TO_STR: ClassVar[dict[int, _WhenceName]] = {
         WHENCE_UNKNOWN: "unknown",
         WHENCE_RUNTIME: "runtime init",
         WHENCE_LEGACY_CAPI: "legacy C-API",
@@ -87,9 +100,7 @@ class Interpreter:
     _whence: int
     _ownsref: bool
 
-    def __new__(
-        cls, id: int, /, _whence: int | None = None, _ownsref: bool | None = None
-    ) -> Interpreter:
+    def __new__(cls, id: int, /, _whence: int | None = None, _ownsref: bool | None = None) -> Self:
         if not isinstance(id, int):
             raise TypeError(f"id must be an int, got {id!r}")
         id = int(id)
@@ -98,7 +109,8 @@ class Interpreter:
         if _ownsref is None:
             _ownsref = _whence == WHENCE_STDLIB
         try:
-            self = _known[id]
+            # Self as typeshed has it; a subclass may get the base-class object made first.
+            self: Self = _known[id]  # type: ignore[assignment]
         except KeyError:
             self = super().__new__(cls)
             self._id = id
@@ -119,7 +131,7 @@ class Interpreter:
     def __del__(self) -> None:
         self._decref()
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[type[Self], tuple[int]]:
         return (type(self), (self._id,))
 
     def _decref(self) -> None:
@@ -136,7 +148,7 @@ class Interpreter:
         return self._id
 
     @property
-    def whence(self) -> str:
+    def whence(self) -> _WhenceName:
         return self._WHENCE_TO_STR[self._whence]
 
     def is_running(self) -> bool:
@@ -159,9 +171,7 @@ class Interpreter:
         self._require_own("destroy")
         _backend.destroy(self._id)
 
-    def prepare_main(
-        self, ns: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None, /, **kwargs: Any
-    ) -> None:
+    def prepare_main(self, ns: dict[str, Any] | None = None, /, **kwargs: Any) -> None:
         """Set names in the interpreter's ``__main__`` module to the given values.
 
         Each value must be shareable (see is_shareable()); if one is not, no name is set.
@@ -180,7 +190,7 @@ class Interpreter:
         response = _backend.run(self._id, "set_main", _transfer.encode_namespace(updates))
         _transfer.decode_response(response)
 
-    def exec(self, code: Any, /) -> None:
+    def exec(self, code: str | types.CodeType | Callable[[], object], /) -> None:
         """Execute a script in the interpreter; returns None.
 
         ``code`` is source text (str or bytes-like), a code object, or a function taking
@@ -212,7 +222,7 @@ class Interpreter:
             response = _backend.run(self._id, "call", request)
         return _transfer.decode_response(response)
 
-    def call(self, callable: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    def call(self, callable: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         """Run ``callable(*args, **kwargs)`` in the interpreter and return its result.
 
         The callable, the arguments and the result cross by pickle, so almost anything
@@ -222,10 +232,11 @@ class Interpreter:
         If the call raises, ExecutionFailed is raised here, as for exec(); its text ends
         with the traceback as formatted in the other interpreter.
         """
-        return self._call(callable, args, kwargs)
+        result: _R = self._call(callable, args, kwargs)
+        return result
 
     def call_in_thread(
-        self, callable: Callable[..., Any], /, *args: Any, **kwargs: Any
+        self, callable: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
     ) -> threading.Thread:
         """Start a thread that makes this call() and return the thread.
 

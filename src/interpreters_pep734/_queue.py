@@ -26,7 +26,9 @@ from ._unbound import UNBOUND_ERROR, UNBOUND_REMOVE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Final, Self, SupportsIndex
+
+    from ._unbound import AnyUnbound
 
 __all__ = [
     "UNBOUND",
@@ -45,7 +47,9 @@ __all__ = [
 assert BACKEND is not None
 _backend: Backend = BACKEND
 
-UNBOUND = _unbound.UnboundItem.singleton("queue", "interpreters_pep734._queues")
+UNBOUND: Final[_unbound.UnboundItem] = _unbound.UnboundItem.singleton(
+    "queue", "interpreters_pep734._queues"
+)
 
 # Polling back-off for blocking get()/put(): a few yields, then sleeps that double from
 # 20 µs up to 1 ms, and past that up to 1/20 of the time waited so far (at most 10 ms,
@@ -58,7 +62,7 @@ _LONGEST_SLEEP = 10e-3
 _WAITED_FRACTION = 1 / 20
 
 
-def _serialize_unbound(unbound: object) -> int:
+def _serialize_unbound(unbound: AnyUnbound) -> int:
     if unbound is UNBOUND:
         unbound = _unbound.UNBOUND
     return _unbound.serialize_unbound(unbound)[0]
@@ -70,10 +74,10 @@ def _resolve_unbound(flag: int) -> object:
 
 
 #: The unbounditems constant for each unbound op.
-_DEFAULT_OP_ITEMS = {1: UNBOUND_REMOVE, 2: UNBOUND_ERROR, 3: UNBOUND}
+_DEFAULT_OP_ITEMS: dict[int, AnyUnbound] = {1: UNBOUND_REMOVE, 2: UNBOUND_ERROR, 3: UNBOUND}
 
 
-def create(maxsize: int = 0, *, unbounditems: object = UNBOUND) -> Queue:
+def create(maxsize: int = 0, *, unbounditems: AnyUnbound = UNBOUND) -> Queue:
     """Make a queue that any interpreter can put items into and get items from.
 
     ``maxsize`` limits how many items it holds (0 or less: no limit).  ``unbounditems``
@@ -94,7 +98,7 @@ def list_all() -> list[Queue]:
     return [Queue(qid) for qid in _backend.queue_list_all()]
 
 
-def _deadline(timeout: Any) -> float | None:
+def _deadline(timeout: SupportsIndex | float | None) -> float | None:
     if timeout is None:
         return None
     if not isinstance(timeout, (int, float)):
@@ -143,17 +147,18 @@ class Queue:
 
     _id: int
     _default_op: int
-    _unbound: tuple[int, object]
+    _unbound: tuple[int, AnyUnbound]
     _maxsize: int
 
-    def __new__(cls, id: int, /) -> Queue:
+    def __new__(cls, id: int, /) -> Self:
         # Queue(id) returns the existing object for that ID when there is one.
         if isinstance(id, int):
             id = int(id)
         else:
             raise TypeError(f"id must be an int, got {id!r}")
         try:
-            self = _known_queues[id]
+            # Self as typeshed has it; a subclass may get the base-class object made first.
+            self: Self = _known_queues[id]  # type: ignore[assignment]
         except KeyError:
             self = super().__new__(cls)
             self._id = id
@@ -185,11 +190,11 @@ class Queue:
         return hash(self._id)
 
     # Pickling (and so sending to another interpreter) refers to the queue by ID.
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[type[Self], tuple[int]]:
         _transfer.note_in_transit(self)
         return (type(self), (self._id,))
 
-    def _set_unbound(self, op: int, items: object) -> None:
+    def _set_unbound(self, op: int, items: AnyUnbound) -> None:
         self._unbound = (op, items)
 
     @property
@@ -197,7 +202,7 @@ class Queue:
         return self._id
 
     @property
-    def unbounditems(self) -> object:
+    def unbounditems(self) -> AnyUnbound:
         try:
             _, items = self._unbound
         except AttributeError:
@@ -228,9 +233,9 @@ class Queue:
         self,
         obj: object,
         block: bool = True,
-        timeout: float | None = None,
+        timeout: SupportsIndex | float | None = None,
         *,
-        unbounditems: object = None,
+        unbounditems: AnyUnbound | None = None,
         _delay: float = 10 / 1000,
     ) -> None:
         """Append ``obj`` to the queue.
@@ -277,7 +282,7 @@ class Queue:
             except _NATIVE_ERRORS as exc:
                 raise _translate(exc) from None
 
-    def put_nowait(self, obj: object, *, unbounditems: object = None) -> None:
+    def put_nowait(self, obj: object, *, unbounditems: AnyUnbound | None = None) -> None:
         unboundop = self._default_op if unbounditems is None else _serialize_unbound(unbounditems)
         item, pickled = _encode(obj)
         try:
@@ -286,8 +291,12 @@ class Queue:
             raise _translate(exc) from None
 
     def get(
-        self, block: bool = True, timeout: float | None = None, *, _delay: float = 10 / 1000
-    ) -> Any:
+        self,
+        block: bool = True,
+        timeout: SupportsIndex | float | None = None,
+        *,
+        _delay: float = 10 / 1000,
+    ) -> object:
         """Remove the oldest item from the queue and return it.
 
         If "block" is true, this blocks while the queue is empty; "timeout" (seconds, a
@@ -322,7 +331,7 @@ class Queue:
             except _NATIVE_ERRORS as exc:
                 raise _translate(exc) from None
 
-    def get_nowait(self) -> Any:
+    def get_nowait(self) -> object:
         """Like get(), but never waits: QueueEmpty is raised at once if there is no item."""
         try:
             obj, pickled, unboundop = _queue_get(self._id)

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, Final, Literal, NewType
+
+    # As typeshed types the stdlib's markers: UNBOUND_ERROR and UNBOUND_REMOVE are plain
+    # objects at run time, told apart by type checkers through these types alone.
+    _UnboundErrorType = NewType("_UnboundErrorType", object)
+    _UnboundRemoveType = NewType("_UnboundRemoveType", object)
+    #: What ``unbounditems`` accepts: one of the three markers.
+    type AnyUnbound = _UnboundErrorType | _UnboundRemoveType | UnboundItem
+    #: The flag each marker travels as.
+    type UnboundOp = Literal[1, 2, 3]
 
 __all__ = [
     "UNBOUND",
@@ -83,9 +93,9 @@ class UnboundItem:
         return f"{self._MODULE}.{self._NAME}"
 
 
-UNBOUND = UnboundItem.singleton("queue", __name__)
-UNBOUND_ERROR = object()
-UNBOUND_REMOVE = object()
+UNBOUND: Final[UnboundItem] = UnboundItem.singleton("queue", __name__)
+UNBOUND_ERROR: Final[_UnboundErrorType] = object()  # type: ignore[assignment]
+UNBOUND_REMOVE: Final[_UnboundRemoveType] = object()  # type: ignore[assignment]
 
 # Each marker travels between interpreters as a small int.
 _FLAG_OF_MARKER = {UNBOUND_REMOVE: 1, UNBOUND_ERROR: 2, UNBOUND: 3}
@@ -101,14 +111,14 @@ def _look_up(table: dict[Any, Any], key: Any) -> Any:
         raise NotImplementedError(f"unsupported unbound replacement op {key!r}") from None
 
 
-def serialize_unbound(unbound: object) -> tuple[int]:
+def serialize_unbound(unbound: AnyUnbound) -> tuple[UnboundOp]:
     """Encode an ``unbounditems`` marker as a one-int tuple."""
     return (_look_up(_FLAG_OF_MARKER, unbound),)
 
 
-def resolve_unbound(flag: int, exctype_destroyed: type[BaseException]) -> object:
+def resolve_unbound(flag: int, exctype_destroyed: Callable[[str], BaseException]) -> UnboundItem:
     """What get() gives for an unbound item with this flag: UNBOUND, or an error."""
-    marker = _look_up(_MARKER_OF_FLAG, flag)
+    marker: object = _look_up(_MARKER_OF_FLAG, flag)
     if marker is UNBOUND:
         return UNBOUND
     if marker is UNBOUND_ERROR:
