@@ -123,7 +123,7 @@ def decimal_and_datetime() -> None:
     assert day.isoformat() == "2024-02-29"
     moment = datetime.datetime.fromisoformat("2024-01-02T03:04:05+00:00")
     assert moment.strftime("%Y/%m/%d %H:%M") == "2024/01/02 03:04"
-    assert moment.astimezone(datetime.timezone.utc).hour == 3
+    assert moment.astimezone(datetime.UTC).hour == 3
 
 
 def zoneinfo_use() -> None:

@@ -16,8 +16,8 @@ import sys
 import textwrap
 
 import pytest
-from _usage_areas import AREAS
 
+from _usage_areas import AREAS
 from interpreters_pep734 import _backend
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))

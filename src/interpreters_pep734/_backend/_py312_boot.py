@@ -33,7 +33,9 @@ class RefuseSinglePhase:
         name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
         if name in REFUSED:
-            raise ImportError(f"module {name} does not support loading in subinterpreters", name=name)
+            raise ImportError(
+                f"module {name} does not support loading in subinterpreters", name=name
+            )
         return None
 
 

@@ -142,7 +142,13 @@ def _methods(module: Any) -> Iterator[tuple[Any, tuple[str, ...]]]:
         context = module._SSLContext(module.PROTOCOL_TLS_CLIENT)
         yield (
             context,
-            ("_wrap_socket", "_wrap_bio", "load_cert_chain", "load_verify_locations", "get_ca_certs"),
+            (
+                "_wrap_socket",
+                "_wrap_bio",
+                "load_cert_chain",
+                "load_verify_locations",
+                "get_ca_certs",
+            ),
         )
     elif name == "select" and hasattr(module, "epoll"):
         epoll = module.epoll()
