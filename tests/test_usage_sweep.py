@@ -97,3 +97,38 @@ def test_missing_capabilities_are_only_those_of_3_12():
     # On 3.12 pyexpat does not load in isolated interpreters (it is not marked as
     # supporting them); from 3.13 on it does.
     assert report["probes"] == {"pyexpat": not is_312}
+
+
+def test_check_modules_goes_beyond_the_import():
+    capable = run_group(GROUPS[0])["probes"]
+    env = dict(os.environ)
+    env.pop("PYTHONDEVMODE", None)
+    modules = "xml.etree.ElementTree,json,zoneinfo"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "interpreters_pep734",
+            "--work",
+            "10000",
+            "--check-modules",
+            modules,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("module:")]
+    if capable["pyexpat"]:
+        etree = "imports, and can parse a document"
+    else:  # CPython 3.12
+        etree = (
+            "imports, but cannot parse a document: "
+            "ImportError: No module named expat; use SimpleXMLTreeBuilder instead"
+        )
+    assert lines == [
+        f"module:     xml.etree.ElementTree: {etree}",
+        "module:     json: imports",
+        "module:     zoneinfo: imports, and can make a time zone",
+    ]
