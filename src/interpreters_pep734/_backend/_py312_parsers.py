@@ -13,14 +13,21 @@ does such calls: ``queue.SimpleQueue.get(block=...)`` (thread pools),
 The tuple is built once per process: built here first, in the main interpreter, it lives
 as long as the runtime.  :func:`prime` calls each such function of the common extension
 modules with one unknown keyword, which builds the tuple and then fails with a
-``TypeError`` before the function does anything.  Modules that cannot load in an isolated
-interpreter on 3.12 are left out.  Runs once, in the main interpreter, before the first
-interpreter is created (about 10 ms).
+``TypeError`` before the function does anything.  Left out: modules built into the
+executable (their tuples are static), modules that cannot load in an isolated interpreter
+on 3.12 (``_datetime``, ``_zoneinfo``, ``pyexpat``, ``_elementtree``), and a few rare uses
+(``_ssl``'s ``get_channel_binding(cb_type=...)`` and ``Certificate.public_bytes(format=...)``,
+the CJK codecs' ``encode(..., errors=...)``).
+
+Runs once, in the main interpreter, before its first ``create()``.  It imports those
+modules there, asyncio (so ssl) included: ``_asyncio`` cannot load without it, and its
+``Task`` parser is the one every event loop needs.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,7 +91,6 @@ _FUNCTIONS: dict[str, tuple[str, ...]] = {
     "_sqlite3": ("connect", "complete_statement", "Connection"),
     "_ssl": ("txt2obj",),
     "_struct": ("Struct", "unpack_from"),
-    "_zoneinfo": ("ZoneInfo.no_cache", "ZoneInfo.from_file", "ZoneInfo.clear_cache"),
     "binascii": ("b2a_uu", "a2b_qp", "b2a_qp", "a2b_base64", "b2a_base64", "b2a_hex", "hexlify"),
     "cmath": ("isclose",),
     "grp": ("getgrgid", "getgrnam"),
@@ -165,24 +171,17 @@ def _probe(function: Callable[..., object]) -> None:
         pass
 
 
-def _resolve(module: Any, dotted: str) -> Any:
-    value = module
-    for part in dotted.split("."):
-        value = getattr(value, part, None)
-        if value is None:
-            return None
-    return value
-
-
 def prime() -> None:
     """Build, here in the main interpreter, the keyword tuples of the modules above."""
     for name, functions in _FUNCTIONS.items():
+        if name in sys.builtin_module_names:
+            continue  # built into the executable: its tuples are static, shared safely
         try:
             module = importlib.import_module(name)
         except ImportError:
             continue
-        for dotted in functions:
-            function = _resolve(module, dotted)
+        for attr in functions:
+            function = getattr(module, attr, None)
             if callable(function):
                 _probe(function)
         try:
