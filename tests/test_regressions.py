@@ -206,3 +206,114 @@ def test_interpreters_starting_at_once_in_several_threads():
         timeout=120,
     )
     assert proc.stdout == "True\n"
+
+
+EVERYDAY_PROGRAMS = {
+    "thread_pool": "from concurrent.futures import ThreadPoolExecutor as T\n"
+    "assert list(T(2).map(abs, range(-5, 5))) == [5, 4, 3, 2, 1, 0, 1, 2, 3, 4]",
+    "asyncio_run": "import asyncio\nasyncio.run(asyncio.sleep(0))",
+    "run_until_complete": "import asyncio\nloop = asyncio.new_event_loop()\n"
+    "loop.run_until_complete(asyncio.sleep(0))\nloop.close()",
+    "zoneinfo": "import datetime, zoneinfo\n"
+    "assert datetime.datetime.now(zoneinfo.ZoneInfo('UTC')).utcoffset() == datetime.timedelta(0)",
+}
+
+
+@pytest.mark.parametrize("program", sorted(EVERYDAY_PROGRAMS))
+def test_everyday_program_in_an_interpreter_then_exit(program):
+    # 3.12.1 aborted at exit ("free(): invalid pointer") after a thread pool or an event
+    # loop ran in an isolated interpreter; zoneinfo raised AttributeError there.
+    for _ in range(3):  # the abort came at exit: one process per try
+        proc = run_python(
+            """
+            import sys
+            import interpreters_pep734 as interpreters
+            interp = interpreters.create()
+            interp.exec(sys.argv[1])
+            interp.close()
+            print("closed")
+            """,
+            EVERYDAY_PROGRAMS[program],
+            timeout=60,
+        )
+        assert proc.stdout == "closed\n"
+
+
+def test_asyncio_run_through_call_then_exit():
+    # 3.12.1: "double free or corruption" at exit.
+    for _ in range(3):
+        proc = run_python(
+            """
+            import interpreters_pep734 as interpreters
+
+            def work():
+                import asyncio
+
+                async def main():
+                    await asyncio.sleep(0)
+                    return 7
+
+                return asyncio.run(main())
+
+            interp = interpreters.create()
+            print(interp.call(work))
+            interp.close()
+            """,
+            timeout=60,
+        )
+        assert proc.stdout == "7\n"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "import queue; q = queue.SimpleQueue(); q.put(1, block=True); q.get(block=True)",
+        "import pickle; pickle.loads(pickle.dumps([1], protocol=2), fix_imports=False)",
+        "import zlib; zlib.decompressobj(wbits=15).decompress(zlib.compress(b'x', level=1))",
+        "import struct; struct.unpack_from('b', b'x', offset=0)",
+        "import bisect; bisect.bisect_left([1, 2], 2, key=None)",
+        "import math; math.isclose(1.0, 1.0, rel_tol=0.1)",
+        "import socket; socket.socket(family=socket.AF_INET).close()",
+    ],
+)
+def test_keyword_call_first_made_in_an_interpreter(call):
+    # 3.12.0-3.12.3 (cpython gh-119213): the first keyword call of an extension module's
+    # function builds its keyword-name tuple in the calling interpreter's memory; made in
+    # an isolated interpreter first, the process aborted at exit.
+    for _ in range(2):
+        proc = run_python(
+            """
+            import sys
+            import interpreters_pep734 as interpreters
+            interp = interpreters.create()
+            interp.exec(sys.argv[1])
+            interp.close()
+            exec(sys.argv[1])
+            print("ok")
+            """,
+            call,
+            timeout=60,
+        )
+        assert proc.stdout == "ok\n"
+
+
+@pytest.mark.parametrize("main_first", [False, True])
+def test_zoneinfo_in_an_interpreter_then_in_main(main_first):
+    # 3.12.1: the failed load of _zoneinfo in an isolated interpreter cleared the datetime
+    # C API pointer the C module keeps for the process: main's next ZoneInfo() segfaulted.
+    proc = run_python(
+        """
+        import sys
+        if sys.argv[1] == "True":
+            import zoneinfo
+        import interpreters_pep734 as interpreters
+        interp = interpreters.create()
+        interp.exec("import zoneinfo; zoneinfo.ZoneInfo('Europe/Paris')")
+        interp.close()
+        import datetime, zoneinfo
+        print(datetime.datetime(2024, 1, 1, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")).tzname())
+        """,
+        str(main_first),
+        timeout=60,
+    )
+    assert proc.stdout == "CET\n"

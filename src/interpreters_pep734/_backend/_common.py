@@ -22,17 +22,20 @@ ENTRY_SCRIPT = ENTRY_POINT + "({op!r})"
 OPERATIONS = ("exec", "call", "set_main")
 
 
-def bootstrap_script() -> str:
+def bootstrap_script(boot: str = "") -> str:
     """Run once in a new interpreter: make this package importable there, start the agent.
 
     The new interpreter starts with the *startup* ``sys.path`` of the process; entries the
-    creator added since are appended (cpython #126714).  Every name it binds is removed.
+    creator added since are appended (cpython #126714).  A *boot* module, if named, has its
+    ``install()`` run before the agent is imported.  Every name it binds is removed.
     """
+    run_boot = f"import {boot}\n{boot}.install()\n" if boot else ""
     return (
         "import sys as _s\n"
         "_p = set(_s.path)\n"
         "_s.path.extend(x for x in __interpreters_pep734_path__.split('\\0') if x not in _p)\n"
-        "import interpreters_pep734._agent\n"
+        + run_boot
+        + "import interpreters_pep734._agent\n"
         f"__builtins__.{ENTRY_POINT} = interpreters_pep734._agent.serve\n"
         "del _s, _p, __interpreters_pep734_path__, interpreters_pep734\n"
         # 3.13's exec() of text adds __annotations__; a fresh 3.14 __main__ has none.

@@ -34,7 +34,7 @@ from .._errors import (
     QueueFull,
     QueueNotFoundError,
 )
-from . import _common
+from . import _common, _py312_parsers
 from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_RUNTIME, WHENCE_STDLIB, WHENCE_UNKNOWN
 
 TYPE_CHECKING = False
@@ -44,48 +44,6 @@ if TYPE_CHECKING:
 # Private modules without stubs.
 _xxsubinterpreters: Any = importlib.import_module("_xxsubinterpreters")
 _xxinterpchannels: Any = importlib.import_module("_xxinterpchannels")
-
-#: Modules whose failed import in an isolated interpreter corrupts CPython 3.12.1's memory.
-_REFUSED_IN_SUBINTERPRETERS = ("_testcapi", "_testsinglephase")
-
-# CPython 3.12.1: `_hashlib.new(..., usedforsecurity=False)` (hashlib calls it on import,
-# so hmac, secrets, smtplib... do too) and OpenSSL's HMAC (`hmac.new`) in an isolated
-# interpreter make the process abort later ("double free").  In our interpreters
-# `_hashlib` ignores the flag, which only matters on FIPS systems, and refuses HMAC, so
-# `hmac` computes it in Python over hashlib (same results, slower).
-_HASHLIB_SHIM = """\
-import sys as _s
-class _HashlibWithoutSecurityFlag:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name != '_hashlib':
-            return None
-        import functools, importlib.machinery
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or spec.loader is None:
-            return spec
-        real_exec = spec.loader.exec_module
-        def exec_module(module):
-            real_exec(module)
-            def drop_flag(func):
-                @functools.wraps(func)
-                def call(*args, usedforsecurity=True, **kwargs):
-                    return func(*args, **kwargs)
-                return call
-            for attr in dir(module):
-                value = getattr(module, attr)
-                if callable(value) and (attr == 'new' or attr.startswith('openssl_')):
-                    setattr(module, attr, drop_flag(value))
-            def refuse(*args, **kwargs):
-                raise module.UnsupportedDigestmodError('OpenSSL HMAC is off here')
-            for attr in ('hmac_new', 'hmac_digest'):  # hmac then uses its own code
-                if hasattr(module, attr):
-                    setattr(module, attr, refuse)
-        spec.loader.exec_module = exec_module
-        return spec
-_s.meta_path.insert(0, _HashlibWithoutSecurityFlag)
-del _s, _HashlibWithoutSecurityFlag
-"""
 
 _MAX_IDS = 1 << 20  # interpreter and channel ids covered; sparse, so cheap
 # The shared mapping holds arrays indexed by id: (name, item format, item size).
@@ -293,38 +251,21 @@ class Py312Backend:
         # ("free(): invalid pointer").  Importing it here first (about 25 ms) avoids that.
         _common.import_fragile_extensions_in_main(extra=("ssl",))
         if self._in_main:
+            # CPython 3.12.0-3.12.3: a keyword call of an extension module's function made
+            # first in an isolated interpreter (SimpleQueue.get(block=...) in thread pools,
+            # asyncio's Task(..., loop=...)) makes the process abort at exit.  Made here
+            # first, it is safe everywhere (see _py312_parsers).
+            _py312_parsers.prime()
             # 3.12.1: exiting while an interpreter still has a live (non-daemon) thread
             # aborts with "Py_EndInterpreter: thread still has a frame".  Destroying our
             # interpreters first, from the main interpreter, waits for those threads.
             atexit.register(self._destroy_all_at_exit)
 
     def _after_create(self, interp_id: int, shared_state: _Shared) -> None:
+        # The boot module installs the 3.12.1 import hooks and the threading fix (see
+        # _py312_boot) before the agent starts.
         script = (
-            # 3.12.1: a failed import of these single-phase test modules in an isolated
-            # interpreter corrupts memory that a later import elsewhere frees ("double
-            # free").  They cannot load there anyway: refuse them before CPython tries,
-            # with CPython's own message.
-            "import sys as _s\n"
-            "class _RefuseSinglePhase:\n"
-            "    @staticmethod\n"
-            "    def find_spec(name, path=None, target=None):\n"
-            f"        if name in {_REFUSED_IN_SUBINTERPRETERS!r}:\n"
-            "            raise ImportError(\n"
-            "                f'module {name} does not support loading in subinterpreters',"
-            " name=name)\n"
-            "_s.meta_path.insert(0, _RefuseSinglePhase)\n"
-            "del _s, _RefuseSinglePhase\n" + _HASHLIB_SHIM +
-            # 3.12.1 deadlock: if `threading` is first imported in a subinterpreter by
-            # thread T, destroying that interpreter from any other thread waits forever
-            # on T's _tstate_lock in threading._shutdown().  The lock belongs to the
-            # *creating* thread's state, which is not a thread of this interpreter; drop
-            # it from the shutdown set.
-            "import threading as _t\n"
-            "if hasattr(_t, '_shutdown_locks'):\n"
-            "    with _t._shutdown_locks_lock:\n"
-            "        _t._shutdown_locks.discard(_t._main_thread._tstate_lock)\n"
-            "del _t\n"
-            + _common.bootstrap_script()
+            _common.bootstrap_script(boot="interpreters_pep734._backend._py312_boot")
             + "import interpreters_pep734._backend._py312 as _b\n"
             "_b.SHARED_FDS = tuple(int(x) for x in __interpreters_pep734_shared__.split())\n"
             "del _b, __interpreters_pep734_shared__\n"
