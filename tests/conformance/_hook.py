@@ -22,6 +22,7 @@ Kept small and free of third-party imports: it runs in every interpreter the tes
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -35,11 +36,11 @@ _ALIASES = {
 }
 # Modules CPython 3.14's tests import that older CPythons lack (see shims/): served only
 # where the running CPython has no module of that name.
-_SHIMS = ("_interpreters", "_interpqueues", "annotationlib")
+_SHIMS = ("_interpreters", "_interpqueues", "annotationlib", "_colorize")
 _LOW_LEVEL = ("_interpreters", "_interpqueues")
 
 
-class _AliasLoader:
+class _AliasLoader(importlib.abc.Loader):
     """Loads a module name as another, already importable, module (the same object)."""
 
     def __init__(self, target: str) -> None:
@@ -52,7 +53,7 @@ class _AliasLoader:
         pass
 
 
-class _FuturesLoader:
+class _FuturesLoader(importlib.abc.Loader):
     """Runs the real ``concurrent.futures`` and then adds 3.14's InterpreterPoolExecutor."""
 
     def __init__(self, loader: Any, shimmed: bool) -> None:
@@ -80,8 +81,9 @@ def _add_interpreter_pool(futures: ModuleType, shimmed: bool) -> None:
             available = False
         else:
             available = True
-    if available and "InterpreterPoolExecutor" not in futures.__all__:
-        futures.__all__ = [*futures.__all__, "InterpreterPoolExecutor"]
+    names = getattr(futures, "__all__", ())
+    if available and "InterpreterPoolExecutor" not in names:
+        setattr(futures, "__all__", [*names, "InterpreterPoolExecutor"])  # noqa: B010
     previous = futures.__getattr__
 
     def __getattr__(name: str) -> Any:
@@ -94,7 +96,7 @@ def _add_interpreter_pool(futures: ModuleType, shimmed: bool) -> None:
     futures.__getattr__ = __getattr__  # type: ignore[method-assign]
 
 
-class _BeforeLoader:
+class _BeforeLoader(importlib.abc.Loader):
     """Runs *prepare* before the real loader executes the module."""
 
     def __init__(self, loader: Any, prepare: Any) -> None:

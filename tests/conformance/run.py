@@ -244,10 +244,14 @@ def install_hook(test_root: Path) -> bool:
 
 
 # === one test file, in a child process =====================================================
-def child_main(module: str, out_path: str) -> int:
-    """Run one test module, writing one JSON line per test outcome to *out_path*."""
+def child_main(module: str, out_path: str, skip_path: str, test_timeout: str) -> int:
+    """Run one test module, writing one JSON line per test outcome to *out_path*; leave out
+    the tests listed in *skip_path* (done by an earlier process)."""
+    import faulthandler
     import traceback
     import unittest
+
+    skip = set(json.loads(Path(skip_path).read_text()))
 
     out = open(out_path, "a", buffering=1)  # noqa: SIM115 - line-buffered for the whole run
 
@@ -255,9 +259,25 @@ def child_main(module: str, out_path: str) -> int:
         out.write(json.dumps(record) + "\n")
         out.flush()
 
-    class Result(unittest.TextTestResult):
+    class Result(unittest.TestResult):
+        def startTest(self, test: Any) -> None:
+            emit(start=test.id())
+            # A hang costs this test only: the parent starts over after it.
+            faulthandler.dump_traceback_later(float(test_timeout), exit=True)
+            super().startTest(test)
+
+        def stopTest(self, test: Any) -> None:
+            super().stopTest(test)
+            faulthandler.cancel_dump_traceback_later()
+
         def _emit(self, test: Any, outcome: str, detail: str = "") -> None:
-            emit(id=test.id(), outcome=outcome, detail=detail[-4000:])
+            if not isinstance(test, unittest.TestCase):
+                # An error in setUpModule/setUpClass/their cleanups (an _ErrorHolder).
+                outcome, test_id = "fixture-error", str(test)
+            else:
+                test_id = test.id()
+            print(f"{test_id} ... {outcome}", file=sys.stderr, flush=True)
+            emit(id=test_id, outcome=outcome, detail=detail[-4000:])
 
         def addSuccess(self, test: Any) -> None:
             super().addSuccess(test)
@@ -287,11 +307,12 @@ def child_main(module: str, out_path: str) -> int:
         def addSubTest(self, test: Any, subtest: Any, err: Any) -> None:
             super().addSubTest(test, subtest, err)
             if err is not None:
-                detail = self._exc_info_to_string(err, test)
+                detail = f"{subtest}\n" + "".join(traceback.format_exception(*err))
                 emit(id=test.id(), outcome="subfail", detail=detail[-4000:])
 
     import importlib
 
+    add_unittest_assertions()
     try:
         loaded = importlib.import_module(module)
     except unittest.SkipTest as exc:
@@ -300,15 +321,29 @@ def child_main(module: str, out_path: str) -> int:
     except BaseException:
         emit(id=module, outcome="import-error", detail=traceback.format_exc()[-4000:])
         return 1
-    suite = unittest.defaultTestLoader.loadTestsFromModule(loaded)
-    ids = [test.id() for test in iter_tests(suite)]
-    emit(collected=ids)
-    runner = unittest.TextTestRunner(
-        stream=sys.stderr, verbosity=2, resultclass=Result, buffer=False
-    )
-    runner.run(suite)
+    tests = list(iter_tests(unittest.defaultTestLoader.loadTestsFromModule(loaded)))
+    emit(collected=[test.id() for test in tests])
+    suite = unittest.TestSuite(test for test in tests if test.id() not in skip)
+    result = Result()
+    result.startTestRun()
+    suite.run(result)
+    result.stopTestRun()
     emit(done=True)
     return 0
+
+
+def add_unittest_assertions() -> None:
+    """Give 3.12/3.13's unittest the assertion 3.14 added that these tests use."""
+    import unittest
+
+    if hasattr(unittest.TestCase, "assertStartsWith"):
+        return
+
+    def assertStartsWith(self: unittest.TestCase, s: Any, prefix: Any, msg: Any = None) -> None:
+        if not s.startswith(prefix):
+            self.fail(self._formatMessage(msg, f"{s!r} doesn't start with {prefix!r}"))
+
+    unittest.TestCase.assertStartsWith = assertStartsWith  # type: ignore[attr-defined]
 
 
 def iter_tests(suite: Any) -> Iterator[Any]:
@@ -377,62 +412,80 @@ class FileRun:
     module: str
     outcomes: dict[str, tuple[str, str]]
     seconds: float
-    note: str = ""
+    note: str
+    fixture_errors: list[str]
 
 
-def run_file(module: str, test_root: Path, timeout: float, verbose: bool) -> FileRun:
+def run_file(module: str, timeout: float, test_timeout: float, verbose: bool) -> FileRun:
+    """Run *module* in a child process; after a crash or a hang, start a new child that skips
+    the tests already done and the one that crashed (it counts as failed)."""
     started = time.monotonic()
+    outcomes: dict[str, tuple[str, str]] = {}
+    collected: list[str] = []
+    fixture_errors: list[str] = []
+    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="conformance-") as work:
-        out_path = os.path.join(work, "outcomes.jsonl")
-        env = dict(os.environ)
-        env.pop("PYTHONPATH", None)
-        command = [sys.executable, "-X", "faulthandler", str(Path(__file__).resolve())]
-        command += ["--child", module, out_path]
-        log_path = os.path.join(work, "output.log")
-        note = ""
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-            try:
-                code = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                # faulthandler.dump_traceback would be nicer, but the child may be wedged.
-                process.kill()
-                process.wait()
-                code = None
-                note = f"timed out after {timeout:.0f} s"
-        if code not in (0, None):
-            note = note or f"exited with status {code}"
-        outcomes: dict[str, tuple[str, str]] = {}
-        collected: list[str] = []
-        done = False
-        if os.path.exists(out_path):
-            for line in Path(out_path).read_text().splitlines():
+        for attempt in range(1, 21):
+            out_path = os.path.join(work, f"outcomes-{attempt}.jsonl")
+            skip_path = os.path.join(work, f"skip-{attempt}.json")
+            log_path = os.path.join(work, f"output-{attempt}.log")
+            Path(skip_path).write_text(json.dumps(sorted(outcomes)))
+            env = dict(os.environ)
+            env.pop("PYTHONPATH", None)
+            command = [sys.executable, "-X", "faulthandler", str(Path(__file__).resolve())]
+            command += ["--child", module, out_path, skip_path, str(test_timeout)]
+            with open(log_path, "wb") as log:
+                process = subprocess.Popen(
+                    command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+                try:
+                    code: int | None = process.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                    code = None
+            status = f"timed out after {timeout:.0f} s" if code is None else f"status {code}"
+            last_started = ""
+            done = import_failed = False
+            records = Path(out_path).read_text().splitlines() if os.path.exists(out_path) else []
+            for line in records:
                 record = json.loads(line)
                 if "collected" in record:
-                    collected = record["collected"]
+                    collected = collected or record["collected"]
+                elif "start" in record:
+                    last_started = record["start"]
                 elif record.get("done"):
                     done = True
                 elif record["outcome"] == "import-error":
-                    note = "import failed: " + record["detail"].strip().splitlines()[-1]
+                    import_failed = True
+                    notes.append("import failed: " + record["detail"].strip().splitlines()[-1])
                     print(f"--- {module}: import failed:\n{record['detail']}", flush=True)
+                elif record["outcome"] == "fixture-error":
+                    fixture_errors.append(f"{record['id']}\n{record['detail']}")
                 elif record["outcome"] == "subfail":
                     outcomes.setdefault(record["id"], ("fail", record["detail"]))
                 else:
                     previous = outcomes.get(record["id"])
                     if previous is None or previous[0] != "fail":
                         outcomes[record["id"]] = (record["outcome"], record["detail"])
-        if not done and not note:
-            note = "stopped before the end"
-        if note:
-            tail = Path(log_path).read_text(errors="replace")[-3000:]
-            print(f"--- {module}: {note}; last output:\n{tail}\n---", flush=True)
-            for test_id in collected:
-                outcomes.setdefault(test_id, ("fail", note))
-        elif verbose:
-            print(Path(log_path).read_text(errors="replace"), flush=True)
-    return FileRun(module, outcomes, time.monotonic() - started, note)
+            output = Path(log_path).read_text(errors="replace")
+            if verbose:
+                print(output, flush=True)
+            if done or import_failed:
+                if code != 0 and not import_failed:
+                    fixture_errors.append(f"{module}: the process ended with {status}")
+                break
+            tail = output[-3000:]
+            print(f"--- {module}: process ended with {status}; last output:\n{tail}\n---")
+            if not last_started or last_started in outcomes:
+                notes.append(f"process ended with {status} outside a test")
+                break
+            outcomes[last_started] = ("fail", f"the process ended with {status}:\n{tail}")
+            notes.append(f"{short(last_started).rsplit('.', 1)[1]} ended the process ({status})")
+    note = "; ".join(notes)
+    for test_id in collected:
+        outcomes.setdefault(test_id, ("fail", note or "did not run"))
+    return FileRun(module, outcomes, time.monotonic() - started, note, fixture_errors)
 
 
 def read_manifest() -> list[str]:
@@ -461,7 +514,12 @@ def main(argv: list[str] | None = None) -> int:
         "apply (3.12.1, 3.13.0, 3.13; default from the running version); "
         "'conformance-' in front is ignored",
     )
-    parser.add_argument("--timeout", type=float, default=300, help="seconds per test file")
+    parser.add_argument(
+        "--timeout", type=float, default=900, help="seconds per test process (a backstop)"
+    )
+    parser.add_argument(
+        "--test-timeout", type=float, default=180, help="seconds per test (a hang fails it)"
+    )
     parser.add_argument(
         "--write-manifest",
         action="store_true",
@@ -473,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         help="print the traceback of every failing test, expected or not",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="show each file's output")
-    parser.add_argument("--child", nargs=2, metavar=("MODULE", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help="run only these modules (e.g. test_queues)")
     args = parser.parse_args(argv)
     if args.child:
@@ -497,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     if not alias and expected:
         problems.append(f"{label} runs the stdlib: it may have no expected failures")
     modules = [m for m in TEST_MODULES if not args.files or m.rsplit(".", 1)[1] in args.files]
-    runs = [run_file(m, test_root, args.timeout, args.verbose) for m in modules]
+    runs = [run_file(m, args.timeout, args.test_timeout, args.verbose) for m in modules]
 
     manifest = read_manifest()
     if args.write_manifest:
@@ -539,10 +597,13 @@ def report(
     public_pass = public_total = 0
     for run in runs:
         module_ids = [i for i in manifest if i.startswith(run.module + ".")]
+        for error in run.fixture_errors:
+            unexpected.append(f"FIXTURE ERROR (setUp/tearDown of a module or class) {error}")
         for test_id in run.outcomes:
             if test_id not in known:
                 problems.append(f"{short(test_id)} ran but is not in tests.txt")
-        passed = xfail = skipped = bad = 0
+        passed = xfail = skipped = 0
+        bad = len(run.fixture_errors)
         for test_id in module_ids:
             outcome, detail = run.outcomes.get(test_id, ("fail", run.note or "did not run"))
             entry = expected.get(short(test_id))

@@ -55,6 +55,10 @@ def whence(interp_id: int) -> int:
     return _whence(_api.Interpreter(interp_id))
 
 
+def is_shareable(obj: Any) -> bool:
+    return bool(_api.is_shareable(obj))
+
+
 def is_running(interp_id: int) -> bool:
     return bool(_api.Interpreter(interp_id).is_running())
 
