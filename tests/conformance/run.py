@@ -2,7 +2,7 @@
 
 Usage (the tox envs ``conformance-<version>`` do this)::
 
-    python tests/conformance/run.py [--label 3.13.0] [--timeout 300] [-v] [FILE ...]
+    python tests/conformance/run.py [--label 3.13.0] [--show-failures] [-v] [FILE ...]
 
 What it does:
 
@@ -15,11 +15,13 @@ What it does:
    CPython 3.14's ``test`` package comes first on ``sys.path``, and on 3.12/3.13
    ``concurrent.interpreters`` (with ``_queues``, ``_crossinterp``) and
    ``concurrent.futures.InterpreterPoolExecutor`` resolve to this package, in every process
-   and interpreter the tests start.  On 3.12 test-only shims stand in for the two low-level
-   modules the test utilities call (``shims/``).
-3. Runs each test file in a fresh process (a crash or a hang costs that file only), compares
-   each test's outcome with ``expected-failures.txt`` and ``tests.txt`` (every test id of the
-   suite), prints a table, and exits non-zero on any unexpected failure or unexpected pass.
+   and interpreter the tests start.  Test-only shims (``shims/``) stand in for the few modules
+   3.14's test utilities import that an older CPython lacks (on 3.12 the low-level
+   ``_interpreters``/``_interpqueues``, as far as the utilities call them).
+3. Runs each test file in a fresh process (a crash or a hang costs one test: the file goes on
+   in a new process), compares each test's outcome with ``expected-failures.txt`` and
+   ``tests.txt`` (every test id of the suite; a file that fails to import fails them all),
+   prints a table, and exits non-zero on any unexpected failure or unexpected pass.
 """
 
 from __future__ import annotations
@@ -617,7 +619,7 @@ def report(
     known = set(manifest)
     unexpected: list[str] = []
     header = (
-        f"{'file':<45} {'tests':>5} {'pass':>5} {'xfail':>5} {'skip':>5} {'unexp':>5} {'time':>6}"
+        f"{'file':<49} {'tests':>5} {'pass':>5} {'xfail':>5} {'skip':>5} {'unexp':>5} {'time':>6}"
     )
     lines = [header, "-" * len(header)]
     totals = dict(tests=0, passed=0, failed=0, xfail=0, skipped=0, unexpected=0)
@@ -662,7 +664,7 @@ def report(
         name = file_of(run.module + ".x")
         note = f"  ({run.note})" if run.note else ""
         lines.append(
-            f"{name:<45} {len(module_ids):>5} {passed:>5} {xfail:>5} {skipped:>5} {bad:>5} "
+            f"{name:<49} {len(module_ids):>5} {passed:>5} {xfail:>5} {skipped:>5} {bad:>5} "
             f"{run.seconds:>5.0f}s{note}"
         )
         totals["tests"] += len(module_ids)
@@ -678,7 +680,7 @@ def report(
     seconds = sum(run.seconds for run in runs)
     lines.append("-" * len(header))
     lines.append(
-        f"{'total':<45} {totals['tests']:>5} {totals['passed']:>5} {totals['xfail']:>5} "
+        f"{'total':<49} {totals['tests']:>5} {totals['passed']:>5} {totals['xfail']:>5} "
         f"{totals['skipped']:>5} {totals['unexpected']:>5} {seconds:>5.0f}s"
     )
     for run in runs:
