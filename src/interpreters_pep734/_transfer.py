@@ -24,6 +24,7 @@ from __future__ import annotations
 # The C pickler itself: ``pickle.py`` would also import ``re`` (and ``enum``, ``struct``)
 # into every new interpreter, a third of its start-up time.
 import _pickle as pickle
+import _thread
 import functools
 import io
 import marshal
@@ -254,19 +255,21 @@ def dumps_queue_item(obj: object, hold: Callable[[int], None] | None = None) -> 
     """A queue item that must be pickled; it carries the sender's main script path.
 
     With *hold*, every queue the item refers to is held (``hold(id)``) while the item is
-    in transit, as 3.14 does; ``loads_queue_item`` lets go of them.
+    in transit, as 3.14 does; ``loads_queue_item`` lets go of them (or ``release_holds``
+    if the item never made it into the queue).
     """
-    global in_transit
-    queues: list[object] = []
-    in_transit = queues
-    try:
+    with collecting_in_transit() as queues:
         data = dumps_item(obj)
-    finally:
-        in_transit = None
     held = tuple({q.id for q in queues}) if hold is not None else ()  # type: ignore[attr-defined]
     for qid in held:
         hold(qid)  # type: ignore[misc]
     return marshal.dumps((data, _main_file(), held))
+
+
+def release_holds(data: bytes, unhold: Callable[[int], None]) -> None:
+    """Let go of the holds of an item that was encoded but never put (the put failed)."""
+    for qid in marshal.loads(data)[2]:
+        unhold(qid)
 
 
 def loads_queue_item(data: bytes, unhold: Callable[[int], None] | None = None) -> Any:
@@ -498,15 +501,31 @@ def decode_call(request: bytes) -> tuple[Any, ...]:
     return tuple(parts)
 
 
-#: While a response is encoded, the queues it refers to (see ``Queue.__reduce__``): the
-#: agent keeps them alive until the caller has rebuilt them, as 3.14 keeps a queue alive
-#: while it is in transit.
-in_transit: list[object] | None = None
+# While a queue item or a call's result is pickled, the queues it refers to are collected
+# (see ``Queue.__reduce__``) so they can be kept alive while the value is in transit, as
+# 3.14 keeps a queue alive then.  Per thread: threads of one interpreter pickle at once.
+_collector = _thread._local()
+
+
+class collecting_in_transit:
+    """``with collecting_in_transit() as queues:`` collects the queues pickled inside."""
+
+    __slots__ = ("queues", "outer")
+
+    def __enter__(self) -> list[object]:
+        self.outer = getattr(_collector, "queues", None)
+        self.queues: list[object] = []
+        _collector.queues = self.queues
+        return self.queues
+
+    def __exit__(self, *exc: object) -> None:
+        _collector.queues = self.outer
 
 
 def note_in_transit(obj: object) -> None:
-    if in_transit is not None:
-        in_transit.append(obj)
+    queues = getattr(_collector, "queues", None)
+    if queues is not None:
+        queues.append(obj)
 
 
 def encode_result(value: object) -> bytes:

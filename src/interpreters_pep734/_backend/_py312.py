@@ -203,6 +203,23 @@ SHARED_FDS: tuple[int, int, int] | None = None
 _create_lock = threading.Lock()
 
 
+def _create_channel() -> Any:
+    """A new channel and its first ChannelID.
+
+    CPython 3.12.1 destroys a channel when its last ChannelID is freed, and a channel has
+    none between its creation and the ChannelID ``create()`` then makes: if another
+    interpreter lists the channels in that window (``list_all()`` makes a ChannelID for
+    each and frees it), the new channel is destroyed and ``create()`` raises
+    ChannelNotFoundError.  Nobody knew that id yet: make another channel.
+    """
+    for _ in range(100):
+        try:
+            return _xxinterpchannels.create()
+        except _xxinterpchannels.ChannelNotFoundError:
+            continue
+    return _xxinterpchannels.create()
+
+
 def _translate(exc: Exception) -> Exception:
     text = str(exc)
     if isinstance(exc, RuntimeError):
@@ -439,7 +456,7 @@ class Py312Backend:
         held = self._replies.held
         if held is None:
             held = self._replies.held = _common.ReplyAddress(
-                self._reply_pool, _xxinterpchannels.create
+                self._reply_pool, _create_channel
             )
         channel = held.address
         if self._replies.pending:
@@ -516,7 +533,7 @@ class Py312Backend:
     def queue_create(self, maxsize: int, unboundop: int) -> int:
         if not -(2**63) <= maxsize < 2**63:
             raise OverflowError("Python int too large to convert to C ssize_t")
-        channel = _xxinterpchannels.create()
+        channel = _create_channel()
         qid = int(channel)
         if qid >= _MAX_IDS:
             raise QueueError("ran out of queue IDs")
@@ -672,6 +689,8 @@ class Py312Backend:
         return op
 
     def queue_list_all(self) -> list[int]:
+        if self._held:
+            self._drop_unheld()  # so the queues only in transit until now are gone
         is_queue = self._shared.is_queue
         return [qid for qid in sorted(self._live_channels()) if qid < _MAX_IDS and is_queue[qid]]
 
