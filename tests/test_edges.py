@@ -52,3 +52,36 @@ def test_threads_sending_queues_lose_none(tmp_path, run):
     assert taken == 3000
     if not STDLIB:  # CPython 3.14.10 and 3.15.2 themselves keep 2,700 of the 3,000 alive
         assert left == 0
+
+
+UNGUARDED_SCRIPT = """
+import hashlib
+from interpreters_pep734.futures import InterpreterPoolExecutor
+
+def work(n):
+    return hashlib.sha256(b"x" * n).hexdigest()[:8]
+
+with InterpreterPoolExecutor(max_workers=2) as ex:
+    print(list(ex.map(work, [1000] * 4)))
+"""
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_script_without_main_guard_gets_a_clear_error(tmp_path, run):
+    # The worker finds __main__.work by running the script again, which started a pool
+    # of its own there; CPython 3.12.1 aborted ("munmap_chunk(): invalid pointer").
+    proc = run_script_file(tmp_path, UNGUARDED_SCRIPT, timeout=120, check=False)
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.partition(".NotShareableError: ")[2].startswith("args not shareable")
+    if not STDLIB:  # 3.14 stops at "args not shareable"
+        assert 'if __name__ == "__main__":' in last
+        assert "script.py" in last
+
+
+def test_script_with_main_guard_works(tmp_path):
+    guarded = UNGUARDED_SCRIPT.replace(
+        "with InterpreterPoolExecutor", 'if __name__ == "__main__":\n  with InterpreterPoolExecutor'
+    ).replace("    print(", "      print(")
+    proc = run_script_file(tmp_path, guarded, timeout=120)
+    assert proc.stdout == str(["44f83544"] * 4) + "\n"

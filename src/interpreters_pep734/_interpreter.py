@@ -38,6 +38,7 @@ _paths = _transfer.PathTracker()
 
 def create() -> Interpreter:
     """Create an interpreter, with nothing running in it yet, and return it."""
+    _transfer.check_not_rerunning_main()
     interp_id = _backend.create()
     return Interpreter(interp_id, _ownsref=True)
 

@@ -33,7 +33,7 @@ import sys
 import types
 from collections.abc import Callable, Mapping
 
-from ._errors import ExecutionFailed, NotShareableError, excinfo_from
+from ._errors import ExecutionFailed, InterpreterError, NotShareableError, excinfo_from
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -277,7 +277,11 @@ def loads_queue_item(data: bytes, unhold: Callable[[int], None] | None = None) -
     try:
         return loads_item(pickled, main_file)
     except Exception as exc:
-        raise NotShareableError("object could not be unpickled") from exc
+        unguarded = _main_not_guarded(exc)
+        message = "object could not be unpickled"
+        if unguarded is not None:
+            message = f"{message}: {unguarded}"
+        raise NotShareableError(message) from exc
     finally:
         if unhold is not None:
             for qid in held:
@@ -293,11 +297,12 @@ def _main_file() -> str | None:
 _fake_mains: dict[str, types.ModuleType] = {}
 
 
-def _fake_main(path: str) -> types.ModuleType:
+def _fake_main(path: str, wanted: str) -> types.ModuleType:
     """The sender's main script, run once per interpreter as ``'<fake __main__>'``.
 
     Its ``if __name__ == "__main__":`` block does not run, and the real ``__main__`` of
-    this interpreter is not touched.
+    this interpreter is not touched.  While it runs, starting interpreters is refused (see
+    `check_not_rerunning_main`).
     """
     try:
         return _fake_mains[path]
@@ -307,16 +312,61 @@ def _fake_main(path: str) -> types.ModuleType:
     module.__file__ = path
     import zipfile
 
-    if os.path.isfile(path) and not zipfile.is_zipfile(path):
-        with open(path, "rb") as source:
-            code = compile(source.read(), path, "exec", dont_inherit=True)
-        exec(code, module.__dict__)
-    else:  # a directory or zip file with a __main__.py
-        import runpy
+    outer = getattr(_collector, "rerunning_main", None)
+    _collector.rerunning_main = (path, wanted)
+    try:
+        if os.path.isfile(path) and not zipfile.is_zipfile(path):
+            with open(path, "rb") as source:
+                code = compile(source.read(), path, "exec", dont_inherit=True)
+            exec(code, module.__dict__)
+        else:  # a directory or zip file with a __main__.py
+            import runpy
 
-        module.__dict__.update(runpy.run_path(path, run_name="<fake __main__>"))
+            module.__dict__.update(runpy.run_path(path, run_name="<fake __main__>"))
+    finally:
+        _collector.rerunning_main = outer
     _fake_mains[path] = module
     return module
+
+
+class MainNotGuarded(InterpreterError):
+    """An interpreter was started from a main script re-run to find one of its names."""
+
+
+def _main_not_guarded(exc: BaseException) -> MainNotGuarded | None:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, MainNotGuarded):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def check_not_rerunning_main() -> None:
+    """Refuse to start interpreters from a main script re-run by `_fake_main`.
+
+    Such a script lacks the ``if __name__ == "__main__":`` guard: unchecked, each worker
+    would start its own pool or interpreters from it, again and again (CPython 3.12.1
+    aborts the process on the way).
+    """
+    rerunning = getattr(_collector, "rerunning_main", None)
+    if rerunning is None:
+        return
+    path, wanted = rerunning
+    raise MainNotGuarded(
+        f"cannot start an interpreter while {path!r} runs again in interpreter "
+        f"{_current_interpreter_id()} to find __main__.{wanted}: the main script must "
+        'guard its own code with `if __name__ == "__main__":` (as with multiprocessing), '
+        "so that only its definitions run when it is imported"
+    )
+
+
+def _current_interpreter_id() -> int:
+    from . import _backend
+
+    return int(_backend.BACKEND.get_current()[0])  # type: ignore[union-attr]
 
 
 class _Unpickler(pickle.Unpickler):
@@ -330,7 +380,7 @@ class _Unpickler(pickle.Unpickler):
         try:
             return super().find_class(module, name)
         except AttributeError:
-            value: Any = _fake_main(self._main_file)
+            value: Any = _fake_main(self._main_file, name)
             for part in name.split("."):
                 value = getattr(value, part)
             return value
@@ -495,7 +545,11 @@ def decode_call(request: bytes) -> tuple[Any, ...]:
             parts.append(loads_item(data, main_file))
         except Exception as exc:
             display = describe_error(exc)
-            raise NotShareableError(f"{what} not shareable") from Exception(
+            message = f"{what} not shareable"
+            unguarded = _main_not_guarded(exc)
+            if unguarded is not None:  # 3.14 says no more than the message: say why
+                message = f"{message}: {unguarded}"
+            raise NotShareableError(message) from Exception(
                 f"interpreters_pep734.NotShareableError: object could not be unpickled\n{display}"
             )
     return tuple(parts)
