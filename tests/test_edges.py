@@ -5,7 +5,8 @@ Every scenario runs in a fresh process, several times where it is a race.
 
 import pytest
 
-from conftest import STDLIB, run_script_file
+from conftest import STDLIB, run_python, run_script_file
+from interpreters_pep734 import _backend
 
 SENDING_THREADS = """
 import gc
@@ -85,3 +86,107 @@ def test_script_with_main_guard_works(tmp_path):
     ).replace("    print(", "      print(")
     proc = run_script_file(tmp_path, guarded, timeout=120)
     assert proc.stdout == str(["44f83544"] * 4) + "\n"
+
+
+PY312_BACKEND = getattr(_backend.BACKEND, "name", None) == "py312"
+ONLY_PY312 = pytest.mark.skipif(
+    not PY312_BACKEND,
+    reason="only the CPython 3.12 backend keeps queue and interpreter state by id itself "
+    "(3.13+'s _interpqueues/_interpreters keep it, without an id limit)",
+)
+
+
+@ONLY_PY312
+def test_queue_ids_past_2_to_the_20():
+    # 3.12 kept each queue's state at its channel id in fixed arrays: after 1,048,576
+    # queues over a process's life, create_queue() raised QueueError for good.
+    proc = run_python(
+        """
+        import _xxinterpchannels
+        import interpreters_pep734 as interpreters
+        from interpreters_pep734 import _queues
+
+        kept = _queues.create()
+        while int(_xxinterpchannels.create()) < 2**20 + 10:  # spend ids fast
+            pass
+        queues = [_queues.create(maxsize=3) for _ in range(5)]
+        big = queues[-1]
+        assert big.id > 2**20, big.id
+        big.put("a")
+        big.put(("b", kept))
+        assert big.qsize() == 2 and big.maxsize == 3
+        interp = interpreters.create()
+        def take(q):
+            first = q.get()
+            second, inner = q.get()
+            inner.put(first + second)
+            return q.qsize()
+        assert interp.call(take, big) == 0
+        assert kept.get() == "ab"
+        assert {q.id for q in _queues.list_all()} == {kept.id} | {q.id for q in queues}
+        del queues, big
+        assert [q.id for q in _queues.list_all()] == [kept.id]
+        print("ok")
+        """,
+        timeout=180,
+    )
+    assert proc.stdout == "ok\n"
+
+
+@ONLY_PY312
+def test_memory_follows_live_queues_not_ids_ever_used():
+    # With room for 8 live queues, 2,000 created and dropped one by one fit (slots are
+    # given back); the 9th alive at once is refused with a clear error.  Interpreters
+    # created afterwards read the capacity from the shared mapping.
+    proc = run_python(
+        """
+        from interpreters_pep734._backend import _py312
+        _py312._QUEUE_SLOTS = 8
+        import interpreters_pep734 as interpreters
+        from interpreters_pep734 import _queues
+
+        for i in range(2000):
+            q = _queues.create()
+            q.put(i)
+            assert q.get() == i
+        del q
+        alive = [_queues.create() for _ in range(8)]
+        try:
+            _queues.create()
+        except _queues.QueueError as exc:
+            print(exc)
+        interp = interpreters.create()
+        alive[0].put(7)
+        print(interp.call(alive[0].get), alive[0].qsize())
+        del alive[1:]
+        extra = [_queues.create() for _ in range(7)]
+        print(len(_queues.list_all()))
+        """,
+        timeout=120,
+    )
+    assert proc.stdout == "more than 8 queues alive at once\n7 0\n8\n"
+
+
+@ONLY_PY312
+@pytest.mark.parametrize("key", [0, 1, 2**20, 2**20 + 1, 2**31 + 5, 2**62])
+def test_shared_table_takes_ids_of_any_size(key):
+    from interpreters_pep734._backend import _py312
+
+    fields = (("value", "q", 8),)
+    table = _py312._Table(
+        memoryview(bytearray(_py312._table_size(4, fields))), 4, fields
+    )
+    others = [key + 8 * i for i in range(1, 4)]  # same buckets: collisions
+    slots = {k: table.add(k, lambda: set()) for k in [key, *others]}
+    assert sorted(slots.values()) == [0, 1, 2, 3]
+    for k, slot in slots.items():
+        assert table.find(k) == slot
+        table.fields["value"][slot] = k
+    with pytest.raises(OverflowError):
+        table.add(key + 1, lambda: {key, *others})  # full, all alive
+    slot = table.add(key + 1, lambda: set(others))  # the sweep frees key's slot
+    assert table.find(key) == -1 and table.find(key + 1) == slot == slots[key]
+    assert table.fields["value"][slot] == 0
+    for k in others:
+        assert table.find(k) == slots[k] and table.fields["value"][slots[k]] == k
+    assert sorted(table.keys()) == sorted([key + 1, *others])

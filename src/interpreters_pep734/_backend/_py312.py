@@ -215,7 +215,9 @@ class _Table:
             if stored and stored - 1 not in live:
                 self.remove(slot)
         in_use = header[_NEXT] - header[_FREE_TOP]
-        if header[_TOMBS] > max(in_use, 1024):  # long probe chains: rebuild the index
+        # Rebuild the index when tombstones lengthen the probe chains; past half the
+        # capacity they could fill it (in use + tombstones must stay below its size).
+        if header[_TOMBS] > min(self.capacity // 2, max(in_use, 1024)):
             self._index_bytes[:] = bytes(len(self._index_bytes))
             header[_TOMBS] = 0
             for slot in range(header[_NEXT]):
