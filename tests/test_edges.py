@@ -190,3 +190,105 @@ def test_shared_table_takes_ids_of_any_size(key):
     for k in others:
         assert table.find(k) == slots[k] and table.fields["value"][slots[k]] == k
     assert sorted(table.keys()) == sorted([key + 1, *others])
+
+
+FORK_WITH_INTERPRETER_ALIVE = """
+import os, sys, time, warnings
+import interpreters_pep734 as interpreters
+from interpreters_pep734 import _queues
+
+q = _queues.create()
+interp = interpreters.create()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    pid = os.fork()
+if pid == 0:
+    q2 = _queues.create()
+    child = interpreters.create()
+    for i in range(2000):
+        q2.put(i)
+        assert q2.get() == i
+    child.call(pow, 2, 10)
+    os._exit(0)
+# CPython kills (3.13) or crashes or hangs (3.12, 3.14) such a child: end a hang.
+for _ in range(200):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+print([str(w.message) for w in caught if w.category is RuntimeWarning])
+q.put(5)
+print(interp.call(pow, 3, 2), q.get())
+"""
+
+
+@pytest.mark.parametrize("run", range(2))
+def test_fork_with_an_interpreter_alive_warns_in_the_parent(tmp_path, run):
+    # No CPython survives a fork with a subinterpreter alive: the parent hears why, and
+    # what to do instead; it goes on unaffected.
+    proc = run_script_file(tmp_path, FORK_WITH_INTERPRETER_ALIVE, timeout=120)
+    warned, after = proc.stdout.splitlines()
+    assert after == "9 5"
+    (message,) = eval(warned)
+    assert message.startswith("os.fork() while 1 subinterpreter is alive: CPython does not")
+    assert "'forkserver' or 'spawn'" in message
+    assert "close the interpreters before forking" in message
+
+
+FORK_AFTER_CLOSING = """
+import os, sys, time
+import interpreters_pep734 as interpreters
+from interpreters_pep734 import _queues
+
+q = _queues.create()
+q.put("parent's")
+interp = interpreters.create()
+interp.close()
+pid = os.fork()
+if pid == 0:
+    out = []
+    try:
+        q.put(1)
+        out.append("parent's queue usable")
+    except _queues.QueueNotFoundError:
+        out.append("parent's queue gone")
+    try:
+        interp.call(pow, 2, 3)
+    except interpreters.InterpreterNotFoundError:
+        out.append("parent's interpreter gone")
+    q2 = _queues.create()
+    child = interpreters.create()
+    for i in range(2000):
+        q2.put(i)
+        assert q2.get() == i
+    out.append(child.call(pow, 2, 10))
+    out.append(len(_queues.list_all()))
+    print(out, flush=True)
+    os._exit(0)
+for _ in range(1200):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, 9)
+    raise SystemExit("the child hung")
+print(os.waitstatus_to_exitcode(status), q.get(), q.qsize(), len(_queues.list_all()))
+"""
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_fork_with_no_interpreter_alive(tmp_path, run):
+    # The child starts afresh: the parent's queues are gone there (3.12 shared one
+    # mapping and one lock with the parent), and it makes its own interpreters and
+    # queues.  The parent's queue keeps its item.
+    proc = run_script_file(tmp_path, FORK_AFTER_CLOSING, timeout=120)
+    child, parent = proc.stdout.splitlines()
+    assert parent == "0 parent's 0 1"
+    if STDLIB:  # 3.14 leaves the parent's queues usable in the child
+        assert eval(child)[1:] == ["parent's interpreter gone", 1024, 2]
+    else:
+        assert eval(child) == ["parent's queue gone", "parent's interpreter gone", 1024, 1]

@@ -44,6 +44,10 @@ else:
     from ._queues import Queue, QueueEmpty, QueueFull
     from ._queues import create as create_queue
 
+from . import _fork
+
+_fork.register()
+
 __all__ = [
     "ExecutionFailed",
     "Interpreter",

@@ -441,11 +441,39 @@ class Py312Backend:
         # The InterpreterID from create(), handed over to the first incref.
         self._newborn: dict[int, Any] = {}
         self._refs_lock = threading.Lock()
+        # Queues the parent of a fork had bound here: gone in this (child) process.
+        self._gone_at_fork: set[int] = set()
         self._entries = {op: _common.ENTRY_SCRIPT.format(op=op) for op in _common.OPERATIONS}
         self._current_id = int(_xxsubinterpreters.get_current())
         self._in_main = self._current_id == 0
         self._exit_hook_registered = False
         self._guard = _common.RunGuard()
+
+    def after_fork_in_child(self) -> None:
+        # The child inherits the parent's mapping and pipe: sharing them, each would
+        # change the other's counts.  It gets its own.  The parent's queues live on in the
+        # child's copy of the channels module: dropping this copy's ChannelIDs destroys
+        # them there, so the parent's Queue objects find them gone, as 3.14 would have it.
+        global _MAIN_THREAD, _create_lock
+        _MAIN_THREAD = threading.get_ident() if _MAIN_THREAD is not None else None
+        _create_lock = threading.Lock()
+        self._refs_lock = threading.Lock()
+        self._gone_at_fork.update(self._channel_refs)
+        dropped = (
+            self._channel_refs,
+            self._newborn_channels,
+            self._held,
+            self._refs,
+            self._newborn,
+            self._replies.held,
+        )
+        self._channel_refs, self._newborn_channels, self._held = {}, {}, {}
+        self._refs, self._newborn, self._queue_slots = {}, {}, {}
+        self._reply_pool = _common.ReplyPool()
+        self._replies = _common.ThreadLocalReplies()
+        self._guard = _common.RunGuard()
+        self._shared_state = None
+        del dropped
 
     @property
     def _shared(self) -> _Shared:
@@ -771,6 +799,8 @@ class Py312Backend:
         with self._refs_lock:
             channels = self._channel_refs.get(qid)
             if not channels:
+                if qid in self._gone_at_fork:
+                    raise QueueNotFoundError(f"queue {qid} not found")
                 raise QueueError(f"queue {qid} never bound")
             channel = channels.pop()
             if not channels:

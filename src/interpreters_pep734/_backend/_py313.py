@@ -96,6 +96,19 @@ class Py313Backend:
         "prepare_main for every 3.14-shareable value, blocking queues with timeouts"
     )
 
+    def after_fork_in_child(self) -> None:
+        # The child has a copy of every queue of the parent's process: destroy them, so
+        # the parent's Queue objects find them gone (as 3.14 would have it) and nothing
+        # put here looks like the parent's.  Reply queues are made afresh.
+        self._reply_pool = _common.ReplyPool()
+        self._replies = _common.ThreadLocalReplies()
+        self._guard = _common.RunGuard()
+        for entry in _interpqueues.list_all():
+            try:
+                _interpqueues.destroy(entry[0])
+            except _interpqueues.QueueError:
+                pass
+
     def __init__(self) -> None:
         self._queue_extra = _queue_protocol()
         self._fmt_protocol = self._queue_extra[0] == 0
