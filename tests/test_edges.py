@@ -173,9 +173,7 @@ def test_shared_table_takes_ids_of_any_size(key):
     from interpreters_pep734._backend import _py312
 
     fields = (("value", "q", 8),)
-    table = _py312._Table(
-        memoryview(bytearray(_py312._table_size(4, fields))), 4, fields
-    )
+    table = _py312._Table(memoryview(bytearray(_py312._table_size(4, fields))), 4, fields)
     others = [key + 8 * i for i in range(1, 4)]  # same buckets: collisions
     slots = {k: table.add(k, lambda: set()) for k in [key, *others]}
     assert sorted(slots.values()) == [0, 1, 2, 3]

@@ -16,6 +16,10 @@ import warnings
 
 from . import _backend
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 FORK_ADVICE = (
     "close the interpreters before forking, or start processes with the 'forkserver' or "
     "'spawn' method of multiprocessing (multiprocessing.set_start_method(), or "
@@ -25,9 +29,10 @@ FORK_ADVICE = (
 
 def _subinterpreters_alive() -> int:
     if _backend.BACKEND is None:
-        import _interpreters  # type: ignore[import-not-found]
+        import importlib
 
-        return sum(1 for entry in _interpreters.list_all() if entry[0] != 0)
+        interpreters: Any = importlib.import_module("_interpreters")  # CPython 3.14+
+        return sum(1 for entry in interpreters.list_all() if entry[0] != 0)
     return sum(1 for interp_id, _whence in _backend.BACKEND.list_all() if interp_id != 0)
 
 

@@ -159,6 +159,7 @@ class Interpreter:
         """
         self._require_own("destroy")
         _backend.destroy(self._id)
+        _paths.forget(self._id)
 
     def prepare_main(
         self, ns: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None, /, **kwargs: Any

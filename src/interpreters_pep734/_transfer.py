@@ -564,7 +564,7 @@ _collector = _thread._local()
 class collecting_in_transit:
     """``with collecting_in_transit() as queues:`` collects the queues pickled inside."""
 
-    __slots__ = ("queues", "outer")
+    __slots__ = ("outer", "queues")
 
     def __enter__(self) -> list[object]:
         self.outer = getattr(_collector, "queues", None)
@@ -690,3 +690,7 @@ class PathTracker:
             self._sent.clear()
         self._sent[interp_id] = list(path)
         return [p for p in path if isinstance(p, str)]
+
+    def forget(self, interp_id: int) -> None:
+        """The interpreter is gone: nothing to remember for it."""
+        self._sent.pop(interp_id, None)

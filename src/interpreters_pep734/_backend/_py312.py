@@ -253,7 +253,8 @@ class _Shared:
             size += _table_size(_INTERP_SLOTS, _INTERP_FIELDS)
             os.ftruncate(fd, size)
             # The capacities lead the mapping: other interpreters read them there.
-            os.pwrite(fd, _QUEUE_SLOTS.to_bytes(8, "little") + _INTERP_SLOTS.to_bytes(8, "little"), 0)
+            capacities = _QUEUE_SLOTS.to_bytes(8, "little") + _INTERP_SLOTS.to_bytes(8, "little")
+            os.pwrite(fd, capacities, 0)
             read_end, write_end = os.pipe()
             os.write(write_end, b"x")
             fds = (fd, read_end, write_end)
@@ -656,9 +657,7 @@ class Py312Backend:
     def _reply_channel(self) -> Any:
         held = self._replies.held
         if held is None:
-            held = self._replies.held = _common.ReplyAddress(
-                self._reply_pool, _create_channel
-            )
+            held = self._replies.held = _common.ReplyAddress(self._reply_pool, _create_channel)
         channel = held.address
         if self._replies.pending:
             # The last run of this thread was interrupted (Ctrl-C) after the agent replied:

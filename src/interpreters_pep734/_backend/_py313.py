@@ -153,6 +153,13 @@ class Py313Backend:
             # (after the main interpreter's own threads are joined), waits for those
             # threads as 3.14 does, and the process exits.
             atexit.register(_destroy_ours_at_exit)
+            # Our reply queues end with us: left to CPython's own clean-up, the debug
+            # build reports each on stderr ("queue N still exists").
+            atexit.register(self._drop_reply_queues)
+
+    def _drop_reply_queues(self) -> None:
+        self._replies = _common.ThreadLocalReplies()
+        self._reply_pool = _common.ReplyPool()
 
     def create(self) -> int:
         self._register_exit_hook()
