@@ -60,11 +60,10 @@ _registered = False
 
 
 def register() -> None:
-    """Install the fork hooks, once, in the main interpreter (the only one that forks)."""
+    """Install the fork hooks, once per interpreter (only the main one forks: CPython
+    refuses ``os.fork()`` in subinterpreters before any hook runs)."""
     global _registered
     if _registered or not hasattr(os, "register_at_fork"):
         return
     _registered = True
-    if _backend.BACKEND is not None and _backend.BACKEND.get_current()[0] != 0:
-        return
     os.register_at_fork(before=_warn_before_fork, after_in_child=_after_fork_in_child)
