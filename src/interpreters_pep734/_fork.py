@@ -12,7 +12,6 @@ QueueNotFoundError), and nothing it does reaches the parent's state.
 from __future__ import annotations
 
 import os
-import warnings
 
 from . import _backend
 
@@ -42,6 +41,8 @@ def _warn_before_fork() -> None:
     except Exception:
         return
     if alive:
+        import warnings  # here: every new interpreter imports this module
+
         warnings.warn(
             f"os.fork() while {alive} subinterpreter{'s are' if alive > 1 else ' is'} "
             "alive: CPython does not survive that in the child (3.12 and 3.14 crash or "
