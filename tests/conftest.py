@@ -22,6 +22,11 @@ from interpreters_pep734 import _backend, _queues
 #: where this package deliberately does better than 3.14 are skipped there, with a reason.
 STDLIB = _backend.STDLIB
 
+#: CPython's debug build (``python3.13d``): C assertions on, and several times slower, so
+#: the bounds that tell a hang from slowness are scaled by SLOWDOWN there.
+DEBUG_BUILD = hasattr(sys, "gettotalrefcount")
+SLOWDOWN = 4 if DEBUG_BUILD else 1
+
 #: True where a memoryview crosses zero-copy, as in 3.14.
 SHARES_BUFFERS = STDLIB or bool(getattr(_backend.BACKEND, "shares_buffers", False))
 NO_BUFFER_SHARING = (

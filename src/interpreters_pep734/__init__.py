@@ -8,6 +8,7 @@ is this package's implementation of the same API.  Use it as::
 
 import sys
 
+from . import _fork
 from ._backend import STDLIB
 from ._version import __version__ as __version__
 
@@ -50,6 +51,8 @@ else:
     )
     from ._queues import Queue, QueueEmpty, QueueFull
     from ._queues import create as create_queue
+
+_fork.register()
 
 __all__ = [
     "ExecutionFailed",

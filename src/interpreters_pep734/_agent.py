@@ -74,12 +74,8 @@ def _call(request: bytes) -> bytes:
     except BaseException as exc:
         return _transfer.encode_failure(exc, _THIS_FILE)
     global _kept_for_caller
-    kept: list[object] = []
-    _transfer.in_transit = kept
-    try:
+    with _transfer.collecting_in_transit() as kept:
         response = _transfer.encode_result(result)
-    finally:
-        _transfer.in_transit = None
     _kept_for_caller = kept or None
     return response
 

@@ -226,6 +226,10 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
             initializer: A callable run first in each worker's interpreter.
             initargs: The arguments for the initializer.
         """
+        from . import _transfer
+
+        # Here, not only in create(): the workers create their interpreters in other threads.
+        _transfer.check_not_rerunning_main()
         # _counter: ThreadPoolExecutor's, shared by every pool (missing from typeshed).
         counter: Callable[[], int] = self._counter  # type: ignore[attr-defined]
         thread_name_prefix = thread_name_prefix or f"InterpreterPoolExecutor-{counter()}"

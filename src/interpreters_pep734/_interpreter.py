@@ -51,6 +51,7 @@ _paths = _transfer.PathTracker()
 
 def create() -> Interpreter:
     """Create an interpreter, with nothing running in it yet, and return it."""
+    _transfer.check_not_rerunning_main()
     interp_id = _backend.create()
     return Interpreter(interp_id, _ownsref=True)
 
@@ -170,6 +171,7 @@ class Interpreter:
         """
         self._require_own("destroy")
         _backend.destroy(self._id)
+        _paths.forget(self._id)
 
     def prepare_main(self, ns: dict[str, Any] | None = None, /, **kwargs: Any) -> None:
         """Set names in the interpreter's ``__main__`` module to the given values.

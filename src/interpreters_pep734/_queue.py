@@ -267,16 +267,30 @@ class Queue:
             return None
         except QueueFull:
             if not block:
+                _release_holds(item, pickled)
                 raise
         except _NATIVE_ERRORS as exc:
+            _release_holds(item, pickled)
             raise _translate(exc) from None
+        except Exception:  # not a signal's: the item may have gone in as it came
+            _release_holds(item, pickled)
+            raise
+        try:
+            self._put_when_room(item, pickled, unboundop, deadline)
+        except Exception:  # not a signal's: the item may have gone in as it came
+            _release_holds(item, pickled)
+            raise
+
+    def _put_when_room(
+        self, item: object, pickled: bool, unboundop: int, deadline: float | None
+    ) -> None:
         waiter = _Waiter(deadline)
         while True:
             if not waiter.wait():
                 raise QueueFull(f"queue {self._id} is full")
             try:
                 _queue_put(self._id, item, pickled, unboundop)
-                return None
+                return
             except QueueFull:
                 pass
             except _NATIVE_ERRORS as exc:
@@ -288,7 +302,11 @@ class Queue:
         try:
             _queue_put(self._id, item, pickled, unboundop)
         except _NATIVE_ERRORS as exc:
+            _release_holds(item, pickled)
             raise _translate(exc) from None
+        except Exception:  # not a signal's: the item may have gone in as it came
+            _release_holds(item, pickled)
+            raise
 
     def get(
         self,
@@ -365,6 +383,12 @@ def _is_plain(obj: object) -> bool:
     if cls in _PLAIN_TYPES:
         return cls is not int or _INT64_MIN <= obj < _INT64_END  # type: ignore[operator]
     return cls is tuple and all(_is_plain(item) for item in obj)  # type: ignore[attr-defined]
+
+
+def _release_holds(item: object, pickled: bool) -> None:
+    """The put failed: the queues the item refers to are no longer in transit."""
+    if pickled:
+        _transfer.release_holds(item, _backend.queue_unhold)  # type: ignore[arg-type]
 
 
 def _decode(obj: object, pickled: bool, unboundop: int | None) -> Any:

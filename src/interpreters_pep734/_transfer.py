@@ -24,6 +24,7 @@ from __future__ import annotations
 # The C pickler itself: ``pickle.py`` would also import ``re`` (and ``enum``, ``struct``)
 # into every new interpreter, a third of its start-up time.
 import _pickle as pickle
+import _thread
 import functools
 import io
 import marshal
@@ -32,7 +33,7 @@ import sys
 import types
 from collections.abc import Callable, Mapping
 
-from ._errors import ExecutionFailed, NotShareableError, excinfo_from
+from ._errors import ExecutionFailed, InterpreterError, NotShareableError, excinfo_from
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -254,19 +255,21 @@ def dumps_queue_item(obj: object, hold: Callable[[int], None] | None = None) -> 
     """A queue item that must be pickled; it carries the sender's main script path.
 
     With *hold*, every queue the item refers to is held (``hold(id)``) while the item is
-    in transit, as 3.14 does; ``loads_queue_item`` lets go of them.
+    in transit, as 3.14 does; ``loads_queue_item`` lets go of them (or ``release_holds``
+    if the item never made it into the queue).
     """
-    global in_transit
-    queues: list[object] = []
-    in_transit = queues
-    try:
+    with collecting_in_transit() as queues:
         data = dumps_item(obj)
-    finally:
-        in_transit = None
     held = tuple({q.id for q in queues}) if hold is not None else ()  # type: ignore[attr-defined]
     for qid in held:
         hold(qid)  # type: ignore[misc]
     return marshal.dumps((data, _main_file(), held))
+
+
+def release_holds(data: bytes, unhold: Callable[[int], None]) -> None:
+    """Let go of the holds of an item that was encoded but never put (the put failed)."""
+    for qid in marshal.loads(data)[2]:
+        unhold(qid)
 
 
 def loads_queue_item(data: bytes, unhold: Callable[[int], None] | None = None) -> Any:
@@ -274,7 +277,11 @@ def loads_queue_item(data: bytes, unhold: Callable[[int], None] | None = None) -
     try:
         return loads_item(pickled, main_file)
     except Exception as exc:
-        raise NotShareableError("object could not be unpickled") from exc
+        unguarded = _main_not_guarded(exc)
+        message = "object could not be unpickled"
+        if unguarded is not None:
+            message = f"{message}: {unguarded}"
+        raise NotShareableError(message) from exc
     finally:
         if unhold is not None:
             for qid in held:
@@ -290,11 +297,12 @@ def _main_file() -> str | None:
 _fake_mains: dict[str, types.ModuleType] = {}
 
 
-def _fake_main(path: str) -> types.ModuleType:
+def _fake_main(path: str, wanted: str) -> types.ModuleType:
     """The sender's main script, run once per interpreter as ``'<fake __main__>'``.
 
     Its ``if __name__ == "__main__":`` block does not run, and the real ``__main__`` of
-    this interpreter is not touched.
+    this interpreter is not touched.  While it runs, starting interpreters is refused (see
+    `check_not_rerunning_main`).
     """
     try:
         return _fake_mains[path]
@@ -304,16 +312,61 @@ def _fake_main(path: str) -> types.ModuleType:
     module.__file__ = path
     import zipfile
 
-    if os.path.isfile(path) and not zipfile.is_zipfile(path):
-        with open(path, "rb") as source:
-            code = compile(source.read(), path, "exec", dont_inherit=True)
-        exec(code, module.__dict__)
-    else:  # a directory or zip file with a __main__.py
-        import runpy
+    outer = getattr(_collector, "rerunning_main", None)
+    _collector.rerunning_main = (path, wanted)
+    try:
+        if os.path.isfile(path) and not zipfile.is_zipfile(path):
+            with open(path, "rb") as source:
+                code = compile(source.read(), path, "exec", dont_inherit=True)
+            exec(code, module.__dict__)
+        else:  # a directory or zip file with a __main__.py
+            import runpy
 
-        module.__dict__.update(runpy.run_path(path, run_name="<fake __main__>"))
+            module.__dict__.update(runpy.run_path(path, run_name="<fake __main__>"))
+    finally:
+        _collector.rerunning_main = outer
     _fake_mains[path] = module
     return module
+
+
+class MainNotGuarded(InterpreterError):
+    """An interpreter was started from a main script re-run to find one of its names."""
+
+
+def _main_not_guarded(exc: BaseException) -> MainNotGuarded | None:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, MainNotGuarded):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def check_not_rerunning_main() -> None:
+    """Refuse to start interpreters from a main script re-run by `_fake_main`.
+
+    Such a script lacks the ``if __name__ == "__main__":`` guard: unchecked, each worker
+    would start its own pool or interpreters from it, again and again (CPython 3.12.1
+    aborts the process on the way).
+    """
+    rerunning = getattr(_collector, "rerunning_main", None)
+    if rerunning is None:
+        return
+    path, wanted = rerunning
+    raise MainNotGuarded(
+        f"cannot start an interpreter while {path!r} runs again in interpreter "
+        f"{_current_interpreter_id()} to find __main__.{wanted}: the main script must "
+        'guard its own code with `if __name__ == "__main__":` (as with multiprocessing), '
+        "so that only its definitions run when it is imported"
+    )
+
+
+def _current_interpreter_id() -> int:
+    from . import _backend
+
+    return int(_backend.BACKEND.get_current()[0])  # type: ignore[union-attr]
 
 
 class _Unpickler(pickle.Unpickler):
@@ -327,7 +380,7 @@ class _Unpickler(pickle.Unpickler):
         try:
             return super().find_class(module, name)
         except AttributeError:
-            value: Any = _fake_main(self._main_file)
+            value: Any = _fake_main(self._main_file, name)
             for part in name.split("."):
                 value = getattr(value, part)
             return value
@@ -492,21 +545,41 @@ def decode_call(request: bytes) -> tuple[Any, ...]:
             parts.append(loads_item(data, main_file))
         except Exception as exc:
             display = describe_error(exc)
-            raise NotShareableError(f"{what} not shareable") from Exception(
+            message = f"{what} not shareable"
+            unguarded = _main_not_guarded(exc)
+            if unguarded is not None:  # 3.14 says no more than the message: say why
+                message = f"{message}: {unguarded}"
+            raise NotShareableError(message) from Exception(
                 f"interpreters_pep734.NotShareableError: object could not be unpickled\n{display}"
             )
     return tuple(parts)
 
 
-#: While a response is encoded, the queues it refers to (see ``Queue.__reduce__``): the
-#: agent keeps them alive until the caller has rebuilt them, as 3.14 keeps a queue alive
-#: while it is in transit.
-in_transit: list[object] | None = None
+# While a queue item or a call's result is pickled, the queues it refers to are collected
+# (see ``Queue.__reduce__``) so they can be kept alive while the value is in transit, as
+# 3.14 keeps a queue alive then.  Per thread: threads of one interpreter pickle at once.
+_collector = _thread._local()
+
+
+class collecting_in_transit:
+    """``with collecting_in_transit() as queues:`` collects the queues pickled inside."""
+
+    __slots__ = ("outer", "queues")
+
+    def __enter__(self) -> list[object]:
+        self.outer = getattr(_collector, "queues", None)
+        self.queues: list[object] = []
+        _collector.queues = self.queues
+        return self.queues
+
+    def __exit__(self, *exc: object) -> None:
+        _collector.queues = self.outer
 
 
 def note_in_transit(obj: object) -> None:
-    if in_transit is not None:
-        in_transit.append(obj)
+    queues = getattr(_collector, "queues", None)
+    if queues is not None:
+        queues.append(obj)
 
 
 def encode_result(value: object) -> bytes:
@@ -617,3 +690,7 @@ class PathTracker:
             self._sent.clear()
         self._sent[interp_id] = list(path)
         return [p for p in path if isinstance(p, str)]
+
+    def forget(self, interp_id: int) -> None:
+        """The interpreter is gone: nothing to remember for it."""
+        self._sent.pop(interp_id, None)

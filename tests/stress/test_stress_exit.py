@@ -11,10 +11,10 @@ import textwrap
 
 import pytest
 
-from conftest import STDLIB, run_python
+from conftest import SLOWDOWN, STDLIB, run_python
 
 SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
-CHILD_TIMEOUT = 30 * SCALE
+CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
 STDLIB_EXIT_WARNING = (
     "<sys>:0: RuntimeWarning: remaining subinterpreters; close them with Interpreter.close()"
 )

@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from conftest import STDLIB, run_python
+from conftest import SLOWDOWN, STDLIB, run_python
 
 SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
 CYCLES = 200 * SCALE
@@ -26,7 +26,7 @@ BOUND_MB = 50  # 3.14 grows by well under 1 MB over 1,000 cycles
 # The bound sits well above that noise and far below a leaked interpreter (~3 MB a cycle,
 # which the id check below also catches).
 ADDED_BOUND_KB_PER_CYCLE = 512
-CHILD_TIMEOUT = 90 * SCALE
+CHILD_TIMEOUT = 90 * SCALE * SLOWDOWN
 
 pytestmark = pytest.mark.timeout(2 * CHILD_TIMEOUT + 30)
 

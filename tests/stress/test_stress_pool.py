@@ -8,10 +8,10 @@ import os
 
 import pytest
 
-from conftest import run_python_json
+from conftest import SLOWDOWN, run_python_json
 
 SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
-CHILD_TIMEOUT = 30 * SCALE
+CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
 
 pytestmark = pytest.mark.timeout(CHILD_TIMEOUT + 30)
 

@@ -114,6 +114,10 @@ class Backend(Protocol):
     def queue_list_all(self) -> list[int]:
         """The ids of every live queue, the backend's own reply queues left out."""
 
+    # -- fork ------------------------------------------------------------------------------
+    def after_fork_in_child(self) -> None:
+        """In a forked child (main interpreter): start afresh, parent's queues gone."""
+
     # -- agent side: called inside the target interpreter --------------------------------
     def reply(self, reply_to: object, response: bytes) -> None:
         """Send the agent's *response* to the address :meth:`run` bound as REPLY_NAME."""

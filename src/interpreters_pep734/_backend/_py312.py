@@ -39,24 +39,150 @@ from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_RUNTIME, WHENCE_STDLIB,
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 # Private modules without stubs.
 _xxsubinterpreters: Any = importlib.import_module("_xxsubinterpreters")
 _xxinterpchannels: Any = importlib.import_module("_xxinterpchannels")
 
-_MAX_IDS = 1 << 20  # interpreter and channel ids covered; sparse, so cheap
-# The shared mapping holds arrays indexed by id: (name, item format, item size).
-_ARRAYS = (
-    ("whence", "b", 1),  # per interpreter id: WHENCE_STDLIB if this package made it
-    ("refs", "i", 4),  # per interpreter id: Interpreter objects alive, in all interpreters
-    ("maxsize", "q", 8),  # per channel id used as a queue
+#: How many queues, and how many interpreters, may be alive at once (ids themselves have no
+#: bound).  The mapping is sparse: only the pages of slots in use take memory.
+_QUEUE_SLOTS = 1 << 20
+_INTERP_SLOTS = 1 << 16
+# Each table's fields per slot: (name, item format, item size).
+_QUEUE_FIELDS = (
+    ("maxsize", "q", 8),
     ("count", "q", 8),
     ("unboundop", "b", 1),
-    ("is_queue", "b", 1),
-    ("unheld", "i", 4),  # per queue: transit holds let go by receivers, not yet dropped
+    ("unheld", "i", 4),  # transit holds let go by receivers, not yet dropped
 )
-_SHARED_SIZE = sum(size for _, _, size in _ARRAYS) * _MAX_IDS
+_INTERP_FIELDS = (
+    ("whence", "b", 1),  # WHENCE_STDLIB if this package made it
+    ("refs", "i", 4),  # Interpreter objects alive, in all interpreters
+)
+# A table's header (int64s): slots ever handed out, free slots stacked, tombstones in the
+# index, slots taken since the last sweep, slots in use after it.
+_NEXT, _FREE_TOP, _TOMBS, _SINCE_SWEEP, _LIVE_AT_SWEEP = range(5)
+_HEADER_ITEMS = 8
+
+
+def _table_size(capacity: int, fields: tuple[tuple[str, str, int], ...]) -> int:
+    per_slot = 8 + 4 + 2 * 4 + sum(size for _, _, size in fields)  # id, free, index, fields
+    return 8 * _HEADER_ITEMS + per_slot * capacity
+
+
+class _Table:
+    """Per-object state for live ids of any size, in shared memory: id -> slot -> fields.
+
+    A slot is taken when an object is first recorded and given back when a sweep finds
+    the object gone (see `sweep`), so memory follows what is alive, not what ever
+    existed.  A slot does not move while its object lives: an interpreter may cache it.
+    The index is open addressing (linear probing) over twice the capacity; removal leaves
+    a tombstone, and a sweep rebuilds the index when they pile up.  Call under the lock.
+    """
+
+    def __init__(
+        self, view: memoryview, capacity: int, fields: tuple[tuple[str, str, int], ...]
+    ) -> None:
+        self.capacity = capacity
+        self.mask = 2 * capacity - 1
+        offset = 8 * _HEADER_ITEMS
+        self.header: memoryview = view[:offset].cast("q")
+        self.ids: memoryview = view[offset : offset + 8 * capacity].cast("q")  # id + 1, 0 free
+        offset += 8 * capacity
+        self.free: memoryview = view[offset : offset + 4 * capacity].cast("i")
+        offset += 4 * capacity
+        self._index_bytes = view[offset : offset + 8 * capacity]
+        self.index: memoryview = self._index_bytes.cast("i")  # slot + 1; -1 a tombstone
+        offset += 8 * capacity
+        self.fields: dict[str, memoryview] = {}
+        for name, fmt, size in fields:
+            self.fields[name] = view[offset : offset + size * capacity].cast(fmt)  # type: ignore[call-overload]
+            offset += size * capacity
+
+    def find(self, key: int) -> int:
+        """The slot of *key*, or -1."""
+        ids, index, mask = self.ids, self.index, self.mask
+        stored = key + 1
+        i = key & mask
+        while True:
+            entry = index[i]
+            if entry == 0:
+                return -1
+            if entry > 0 and ids[entry - 1] == stored:
+                return entry - 1
+            i = (i + 1) & mask
+
+    def add(self, key: int, live: Callable[[], set[int]]) -> int:
+        """A slot for *key* (not in the table), its fields zeroed.
+
+        *live* lists the ids whose objects still exist, for a sweep when one is due.
+        """
+        header = self.header
+        if header[_SINCE_SWEEP] >= max(1024, header[_LIVE_AT_SWEEP]) or (
+            header[_FREE_TOP] == 0 and header[_NEXT] == self.capacity
+        ):
+            self.sweep(live())
+        if header[_FREE_TOP]:
+            header[_FREE_TOP] -= 1
+            slot = self.free[header[_FREE_TOP]]
+        elif header[_NEXT] < self.capacity:
+            slot = header[_NEXT]
+            header[_NEXT] += 1
+        else:
+            raise OverflowError(f"more than {self.capacity} alive at once")
+        header[_SINCE_SWEEP] += 1
+        self.ids[slot] = key + 1
+        for field in self.fields.values():
+            field[slot] = 0
+        self._link(key, slot)
+        return slot
+
+    def _link(self, key: int, slot: int) -> None:
+        index, mask = self.index, self.mask
+        i = key & mask
+        while index[i] > 0:
+            i = (i + 1) & mask
+        if index[i] < 0:
+            self.header[_TOMBS] -= 1
+        index[i] = slot + 1
+
+    def remove(self, slot: int) -> None:
+        key = self.ids[slot] - 1
+        index, mask = self.index, self.mask
+        i = key & mask
+        while index[i] != slot + 1:
+            i = (i + 1) & mask
+        index[i] = -1
+        header = self.header
+        header[_TOMBS] += 1
+        self.ids[slot] = 0
+        self.free[header[_FREE_TOP]] = slot
+        header[_FREE_TOP] += 1
+
+    def keys(self) -> list[int]:
+        ids = self.ids
+        return [ids[slot] - 1 for slot in range(self.header[_NEXT]) if ids[slot]]
+
+    def sweep(self, live: set[int]) -> None:
+        """Give back the slots of objects that no longer exist."""
+        ids, header = self.ids, self.header
+        for slot in range(header[_NEXT]):
+            stored = ids[slot]
+            if stored and stored - 1 not in live:
+                self.remove(slot)
+        in_use = header[_NEXT] - header[_FREE_TOP]
+        # Rebuild the index when tombstones lengthen the probe chains; past half the
+        # capacity they could fill it (in use + tombstones must stay below its size).
+        if header[_TOMBS] > min(self.capacity // 2, max(in_use, 1024)):
+            self._index_bytes[:] = bytes(len(self._index_bytes))
+            header[_TOMBS] = 0
+            for slot in range(header[_NEXT]):
+                if ids[slot]:
+                    self._link(ids[slot] - 1, slot)
+        header[_SINCE_SWEEP] = 0
+        header[_LIVE_AT_SWEEP] = in_use
 
 
 class _Shared:
@@ -81,25 +207,32 @@ class _Shared:
 
                 with tempfile.TemporaryFile() as backing:
                     fd = os.dup(backing.fileno())
-            os.ftruncate(fd, _SHARED_SIZE)
+            size = 16 + _table_size(_QUEUE_SLOTS, _QUEUE_FIELDS)
+            size += _table_size(_INTERP_SLOTS, _INTERP_FIELDS)
+            os.ftruncate(fd, size)
+            # The capacities lead the mapping: other interpreters read them there.
+            capacities = _QUEUE_SLOTS.to_bytes(8, "little") + _INTERP_SLOTS.to_bytes(8, "little")
+            os.pwrite(fd, capacities, 0)
             read_end, write_end = os.pipe()
             os.write(write_end, b"x")
             fds = (fd, read_end, write_end)
         self.fds = fds
-        self._map = mmap.mmap(fds[0], _SHARED_SIZE)
+        self._map = mmap.mmap(fds[0], os.fstat(fds[0]).st_size)
         view = memoryview(self._map)
-        arrays = {}
-        offset = 0
-        for name, fmt, size in _ARRAYS:
-            arrays[name] = view[offset : offset + size * _MAX_IDS].cast(fmt)  # type: ignore[call-overload]
-            offset += size * _MAX_IDS
-        self.whence: memoryview = arrays["whence"]
-        self.refs: memoryview = arrays["refs"]
-        self.maxsize: memoryview = arrays["maxsize"]
-        self.count: memoryview = arrays["count"]
-        self.unboundop: memoryview = arrays["unboundop"]
-        self.is_queue: memoryview = arrays["is_queue"]
-        self.unheld: memoryview = arrays["unheld"]
+        queue_slots = int.from_bytes(view[:8], "little")
+        interp_slots = int.from_bytes(view[8:16], "little")
+        offset = 16
+        size = _table_size(queue_slots, _QUEUE_FIELDS)
+        self.queues = _Table(view[offset : offset + size], queue_slots, _QUEUE_FIELDS)
+        offset += size
+        size = _table_size(interp_slots, _INTERP_FIELDS)
+        self.interps = _Table(view[offset : offset + size], interp_slots, _INTERP_FIELDS)
+        self.maxsize = self.queues.fields["maxsize"]
+        self.count = self.queues.fields["count"]
+        self.unboundop = self.queues.fields["unboundop"]
+        self.unheld = self.queues.fields["unheld"]
+        self.whence = self.interps.fields["whence"]
+        self.refs = self.interps.fields["refs"]
         self.lock_read, self.lock_write = fds[1], fds[2]
         self._saved_mask: set[Any] = set()
 
@@ -123,21 +256,56 @@ class _Shared:
         if threading.get_ident() == _MAIN_THREAD:
             _signal.pthread_sigmask(_signal.SIG_SETMASK, self._saved_mask)
 
-    # -- whence and references ----------------------------------------------------------------
+    # -- whence and references (under the lock) --------------------------------------------
+    def _interp_slot(self, interp_id: int) -> int:
+        slot = self.interps.find(interp_id)
+        if slot < 0:
+            try:
+                slot = self.interps.add(interp_id, _live_interpreters)
+            except OverflowError:
+                raise InterpreterError(
+                    f"more than {self.interps.capacity} interpreters alive at once"
+                ) from None
+        return slot
+
     def mark_created(self, interp_id: int) -> None:
-        if interp_id < _MAX_IDS:
-            self.whence[interp_id] = WHENCE_STDLIB
+        self.whence[self._interp_slot(interp_id)] = WHENCE_STDLIB
 
     def created_here(self, interp_id: int) -> bool:
-        return interp_id < _MAX_IDS and self.whence[interp_id] == WHENCE_STDLIB
+        slot = self.interps.find(interp_id)
+        return slot >= 0 and self.whence[slot] == WHENCE_STDLIB
 
     def add_ref(self, interp_id: int, delta: int) -> int:
-        """Change an interpreter's reference count (under the lock); return the new one."""
-        if interp_id >= _MAX_IDS:
-            return 1
-        count: int = max(self.refs[interp_id] + delta, 0)
-        self.refs[interp_id] = count
+        """Change an interpreter's reference count; return the new one."""
+        slot = self._interp_slot(interp_id)
+        count: int = max(self.refs[slot] + delta, 0)
+        self.refs[slot] = count
         return count
+
+    # -- queues (under the lock) -------------------------------------------------------------
+    def add_queue(self, qid: int, maxsize: int, unboundop: int) -> int:
+        try:
+            slot = self.queues.add(qid, _live_channels)
+        except OverflowError:
+            raise QueueError(f"more than {self.queues.capacity} queues alive at once") from None
+        self.maxsize[slot] = maxsize
+        self.unboundop[slot] = unboundop
+        return slot
+
+
+def _live_interpreters() -> set[int]:
+    return {int(i) for i in _xxsubinterpreters.list_all()}
+
+
+def _live_channels() -> set[int]:
+    # 3.12.1's list_all() raises ChannelNotFoundError when a channel is destroyed
+    # (by another interpreter) while it lists them: try again.
+    for _ in range(100):
+        try:
+            return {int(c) for c in _xxinterpchannels.list_all()}
+        except _xxinterpchannels.ChannelNotFoundError:
+            continue
+    return {int(c) for c in _xxinterpchannels.list_all()}
 
 
 #: The thread that runs signal handlers: the main interpreter's main thread (None in
@@ -159,6 +327,23 @@ SHARED_FDS: tuple[int, int, int] | None = None
 # first imports while another one started beside it.  Creation is rare and slow anyway, so
 # it is serialised up to the end of the new interpreter's bootstrap.
 _create_lock = threading.Lock()
+
+
+def _create_channel() -> Any:
+    """A new channel and its first ChannelID.
+
+    CPython 3.12.1 destroys a channel when its last ChannelID is freed, and a channel has
+    none between its creation and the ChannelID ``create()`` then makes: if another
+    interpreter lists the channels in that window (``list_all()`` makes a ChannelID for
+    each and frees it), the new channel is destroyed and ``create()`` raises
+    ChannelNotFoundError.  Nobody knew that id yet: make another channel.
+    """
+    for _ in range(100):
+        try:
+            return _xxinterpchannels.create()
+        except _xxinterpchannels.ChannelNotFoundError:
+            continue
+    return _xxinterpchannels.create()
 
 
 def _translate(exc: Exception) -> Exception:
@@ -206,6 +391,8 @@ class Py312Backend:
         # a queue.
         self._channel_refs: dict[int, list[Any]] = {}
         self._newborn_channels: dict[int, Any] = {}
+        # The shared-memory slot of each queue this interpreter binds (stable while bound).
+        self._queue_slots: dict[int, int] = {}
         # ChannelIDs this interpreter holds for queue items in transit (see queue_hold).
         self._held: dict[int, list[Any]] = {}
         # Each incref holds one InterpreterID object: 3.12's own process-wide refcount.
@@ -213,11 +400,39 @@ class Py312Backend:
         # The InterpreterID from create(), handed over to the first incref.
         self._newborn: dict[int, Any] = {}
         self._refs_lock = threading.Lock()
+        # Queues the parent of a fork had bound here: gone in this (child) process.
+        self._gone_at_fork: set[int] = set()
         self._entries = {op: _common.ENTRY_SCRIPT.format(op=op) for op in _common.OPERATIONS}
         self._current_id = int(_xxsubinterpreters.get_current())
         self._in_main = self._current_id == 0
         self._exit_hook_registered = False
         self._guard = _common.RunGuard()
+
+    def after_fork_in_child(self) -> None:
+        # The child inherits the parent's mapping and pipe: sharing them, each would
+        # change the other's counts.  It gets its own.  The parent's queues live on in the
+        # child's copy of the channels module: dropping this copy's ChannelIDs destroys
+        # them there, so the parent's Queue objects find them gone, as 3.14 would have it.
+        global _MAIN_THREAD, _create_lock
+        _MAIN_THREAD = threading.get_ident() if _MAIN_THREAD is not None else None
+        _create_lock = threading.Lock()
+        self._refs_lock = threading.Lock()
+        self._gone_at_fork.update(self._channel_refs)
+        dropped = (
+            self._channel_refs,
+            self._newborn_channels,
+            self._held,
+            self._refs,
+            self._newborn,
+            self._replies.held,
+        )
+        self._channel_refs, self._newborn_channels, self._held = {}, {}, {}
+        self._refs, self._newborn, self._queue_slots = {}, {}, {}
+        self._reply_pool = _common.ReplyPool()
+        self._replies = _common.ThreadLocalReplies()
+        self._guard = _common.RunGuard()
+        self._shared_state = None
+        del dropped
 
     @property
     def _shared(self) -> _Shared:
@@ -232,7 +447,8 @@ class Py312Backend:
         with _create_lock:
             handle = _xxsubinterpreters.create(isolated=True)
             interp_id = int(handle)
-            shared.mark_created(interp_id)
+            with shared:
+                shared.mark_created(interp_id)
             try:
                 self._after_create(interp_id, shared)
             except BaseException:
@@ -330,7 +546,10 @@ class Py312Backend:
     def _whence_of_existing(self, interp_id: int) -> int:
         if interp_id == 0:
             return WHENCE_RUNTIME
-        return WHENCE_STDLIB if self._shared.created_here(interp_id) else WHENCE_UNKNOWN
+        shared = self._shared
+        with shared:
+            created = shared.created_here(interp_id)
+        return WHENCE_STDLIB if created else WHENCE_UNKNOWN
 
     def whence(self, interp_id: int) -> int:
         self.is_running(interp_id)  # raises for an unknown id
@@ -379,9 +598,7 @@ class Py312Backend:
     def _reply_channel(self) -> Any:
         held = self._replies.held
         if held is None:
-            held = self._replies.held = _common.ReplyAddress(
-                self._reply_pool, _xxinterpchannels.create
-            )
+            held = self._replies.held = _common.ReplyAddress(self._reply_pool, _create_channel)
         channel = held.address
         if self._replies.pending:
             # The last run of this thread was interrupted (Ctrl-C) after the agent replied:
@@ -436,38 +653,32 @@ class Py312Backend:
         pass  # Queue crosses by pickle (a reference to the same queue) on 3.12
 
     def _check_queue(self, qid: int) -> int:
+        """The slot of a live queue; QueueNotFoundError if there is none."""
         qid = _common.check_qid(qid)
-        if qid in self._channel_refs:
-            return qid  # a Queue object here holds it: alive
-        if qid >= _MAX_IDS or not self._shared.is_queue[qid] or qid not in self._live_channels():
+        slot = self._queue_slots.get(qid)
+        if slot is not None:
+            return slot  # a Queue object here holds it: alive
+        shared = self._shared
+        with shared:
+            slot = shared.queues.find(qid)
+        if slot < 0:
             raise QueueNotFoundError(f"queue {qid} not found")
-        return qid
-
-    @staticmethod
-    def _live_channels() -> set[int]:
-        # 3.12.1's list_all() raises ChannelNotFoundError when a channel is destroyed
-        # (by another interpreter) while it lists them: try again.
-        for _ in range(100):
-            try:
-                return {int(c) for c in _xxinterpchannels.list_all()}
-            except _xxinterpchannels.ChannelNotFoundError:
-                continue
-        return {int(c) for c in _xxinterpchannels.list_all()}
+        try:
+            # Alive?  Only sweeps drop a destroyed channel's slot.  (Safe to make and drop:
+            # a queue in the table always has a ChannelID somewhere until it is destroyed.)
+            _xxinterpchannels._channel_id(qid)
+        except _xxinterpchannels.ChannelError:
+            raise QueueNotFoundError(f"queue {qid} not found") from None
+        return slot
 
     def queue_create(self, maxsize: int, unboundop: int) -> int:
         if not -(2**63) <= maxsize < 2**63:
             raise OverflowError("Python int too large to convert to C ssize_t")
-        channel = _xxinterpchannels.create()
+        channel = _create_channel()
         qid = int(channel)
-        if qid >= _MAX_IDS:
-            raise QueueError("ran out of queue IDs")
         shared = self._shared
         with shared:
-            shared.maxsize[qid] = maxsize
-            shared.count[qid] = 0
-            shared.unboundop[qid] = unboundop
-            shared.is_queue[qid] = 1
-            shared.unheld[qid] = 0
+            shared.add_queue(qid, maxsize, unboundop)
         with self._refs_lock:
             self._newborn_channels[qid] = channel
         return qid
@@ -478,13 +689,14 @@ class Py312Backend:
 
     def queue_bind(self, qid: int) -> None:
         # Queue(id) validates here, once; the other operations take the id as valid.
-        qid = self._check_queue(qid)
+        slot = self._check_queue(qid)
         try:
             channel = _xxinterpchannels._channel_id(qid)
         except _xxinterpchannels.ChannelError:
             raise QueueNotFoundError(f"queue {qid} not found") from None
         with self._refs_lock:
             self._channel_refs.setdefault(qid, []).append(channel)
+            self._queue_slots[qid] = slot
 
     def queue_hold(self, qid: int) -> None:
         try:
@@ -499,7 +711,9 @@ class Py312Backend:
         # count the release in shared memory; the holder drops it at its next queue use.
         shared = self._shared
         with shared:
-            shared.unheld[qid] += 1
+            slot = shared.queues.find(qid)  # the hold keeps the queue, and its slot, alive
+            if slot >= 0:
+                shared.unheld[slot] += 1
         if self._held:
             self._drop_unheld()
 
@@ -509,8 +723,10 @@ class Py312Backend:
         with self._refs_lock:
             for qid, channels in list(self._held.items()):
                 with shared:
-                    count = min(shared.unheld[qid], len(channels))
-                    shared.unheld[qid] -= count
+                    slot = shared.queues.find(qid)
+                    count = min(shared.unheld[slot], len(channels)) if slot >= 0 else 0
+                    if count:
+                        shared.unheld[slot] -= count
                 for _ in range(count):
                     dropped.append(channels.pop())
                 if not channels:
@@ -523,10 +739,13 @@ class Py312Backend:
         with self._refs_lock:
             channels = self._channel_refs.get(qid)
             if not channels:
+                if qid in self._gone_at_fork:
+                    raise QueueNotFoundError(f"queue {qid} not found")
                 raise QueueError(f"queue {qid} never bound")
             channel = channels.pop()
             if not channels:
                 del self._channel_refs[qid]
+                self._queue_slots.pop(qid, None)
         del channel  # the last ChannelID in the process destroys the channel
 
     def _channel(self, qid: int) -> Any:
@@ -557,19 +776,24 @@ class Py312Backend:
             data = _transfer.dumps_queue_item(obj, self.queue_hold)
             item = marshal.dumps((self._current_id, unboundop, True, data))
         channel = self._channel(qid)
+        slot = self._queue_slots.get(qid, -1)
         counts = shared.count
         token = bytearray(1)
         try:
             os.readv(shared.lock_read, (token,))
-            count = counts[qid]
-            maxsize = shared.maxsize[qid]
+            if slot < 0:  # not bound here: look it up
+                slot = shared.queues.find(qid)
+                if slot < 0:
+                    raise QueueNotFoundError(f"queue {qid} not found")
+            count = counts[slot]
+            maxsize = shared.maxsize[slot]
             if 0 < maxsize <= count:
                 raise QueueFull(f"queue {qid} is full")
-            counts[qid] = count + 1
+            counts[slot] = count + 1
             try:
                 _xxinterpchannels.send(channel, item)
             except _xxinterpchannels.ChannelError:
-                counts[qid] = count
+                counts[slot] = count
                 raise QueueNotFoundError(f"queue {qid} not found") from None
         finally:
             if token[0]:
@@ -578,19 +802,24 @@ class Py312Backend:
     def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
         shared = self._shared_state or self._shared
         channel = self._channel(qid)
+        slot = self._queue_slots.get(qid, -1)
         counts = shared.count
         token = bytearray(1)
         try:
             os.readv(shared.lock_read, (token,))
-            count = counts[qid]
-            counts[qid] = count - 1 if count > 0 else 0
+            if slot < 0:  # not bound here: look it up
+                slot = shared.queues.find(qid)
+                if slot < 0:
+                    raise QueueNotFoundError(f"queue {qid} not found")
+            count = counts[slot]
+            counts[slot] = count - 1 if count > 0 else 0
             try:
                 item = _xxinterpchannels.recv(channel)
             except _xxinterpchannels.ChannelEmptyError:
-                counts[qid] = 0
+                counts[slot] = 0
                 raise QueueEmpty(f"queue {qid} is empty") from None
             except _xxinterpchannels.ChannelError:
-                counts[qid] = count
+                counts[slot] = count
                 raise QueueNotFoundError(f"queue {qid} not found") from None
         finally:
             if token[0]:
@@ -613,8 +842,12 @@ class Py312Backend:
         return op
 
     def queue_list_all(self) -> list[int]:
-        is_queue = self._shared.is_queue
-        return [qid for qid in sorted(self._live_channels()) if qid < _MAX_IDS and is_queue[qid]]
+        if self._held:
+            self._drop_unheld()  # so the queues only in transit until now are gone
+        live = sorted(_live_channels())
+        shared = self._shared
+        with shared:
+            return [qid for qid in live if shared.queues.find(qid) >= 0]
 
     def _unbind_items(self, interp_id: int) -> None:
         """Apply the unbound ops to the items *interp_id* put, before it is destroyed.
@@ -645,4 +878,6 @@ class Py312Backend:
                         kept.append(marshal.dumps((-1, unboundop, False, None)))
                 for item in kept:
                     _xxinterpchannels.send(channel, item)
-                shared.count[qid] = len(kept)
+                slot = shared.queues.find(qid)
+                if slot >= 0:
+                    shared.count[slot] = len(kept)

@@ -19,9 +19,7 @@ import threading
 from .._errors import (
     InterpreterError,
     InterpreterNotFoundError,
-    QueueEmpty,
     QueueError,
-    QueueFull,
     QueueNotFoundError,
 )
 from . import _common
@@ -98,6 +96,19 @@ class Py313Backend:
         "prepare_main for every 3.14-shareable value, blocking queues with timeouts"
     )
 
+    def after_fork_in_child(self) -> None:
+        # The child has a copy of every queue of the parent's process: destroy them, so
+        # the parent's Queue objects find them gone (as 3.14 would have it) and nothing
+        # put here looks like the parent's.  Reply queues are made afresh.
+        self._reply_pool = _common.ReplyPool()
+        self._replies = _common.ThreadLocalReplies()
+        self._guard = _common.RunGuard()
+        for entry in _interpqueues.list_all():
+            try:
+                _interpqueues.destroy(entry[0])
+            except _interpqueues.QueueError:
+                pass
+
     def __init__(self) -> None:
         self._queue_extra = _queue_protocol()
         self._fmt_protocol = self._queue_extra[0] == 0
@@ -122,6 +133,8 @@ class Py313Backend:
     # -- errors ---------------------------------------------------------------------------
     @staticmethod
     def _translate(exc: Exception) -> Exception:
+        if isinstance(exc, InterpreterError):
+            return exc  # ours already (ours derive from the module's classes)
         if isinstance(exc, _interpreters.InterpreterNotFoundError):
             return InterpreterNotFoundError(*exc.args)
         if isinstance(exc, _interpreters.InterpreterError):
@@ -140,6 +153,13 @@ class Py313Backend:
             # (after the main interpreter's own threads are joined), waits for those
             # threads as 3.14 does, and the process exits.
             atexit.register(_destroy_ours_at_exit)
+            # Our reply queues end with us: left to CPython's own clean-up, the debug
+            # build reports each on stderr ("queue N still exists").
+            atexit.register(self._drop_reply_queues)
+
+    def _drop_reply_queues(self) -> None:
+        self._replies = _common.ThreadLocalReplies()
+        self._reply_pool = _common.ReplyPool()
 
     def create(self) -> int:
         self._register_exit_hook()
@@ -252,9 +272,9 @@ class Py313Backend:
             raise ExecutionFailed(excinfo)
         try:
             item = _interpqueues.get(qid)
-        except _interpqueues.QueueError:
+        except _interpqueues.QueueError:  # QueueEmpty included: it derives from it
             raise _common.no_reply(interp_id) from None
-        except Exception as exc:  # QueueEmpty is a Python class only the stdlib registers
+        except Exception as exc:  # e.g. a QueueEmpty 3.13.0 looked up elsewhere
             raise _common.no_reply(interp_id) from exc
         finally:
             self._replies.pending = False
@@ -274,11 +294,11 @@ class Py313Backend:
     # -- queues: native, with the pickle fallback and id checks done here ---------------------
     @staticmethod
     def translate_queue_error(exc: Exception) -> Exception:
+        if isinstance(exc, QueueError):
+            return exc  # ours already, QueueEmpty and QueueFull included
         if isinstance(exc, _interpqueues.QueueNotFoundError):
             return QueueNotFoundError(*exc.args)
-        if isinstance(exc, _interpqueues.QueueError) and not isinstance(
-            exc, (QueueEmpty, QueueFull)
-        ):
+        if isinstance(exc, _interpqueues.QueueError):
             return QueueError(*exc.args)
         return exc
 
