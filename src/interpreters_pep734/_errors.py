@@ -6,6 +6,7 @@ import queue
 from types import SimpleNamespace
 
 from . import _unbound
+from ._backend._native import NATIVE_EXCEPTIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,16 +25,44 @@ __all__ = [
 ]
 
 
-class InterpreterError(Exception):
-    """Base class for errors in working with interpreters."""
+def _bases(name: str, *ours: type[Exception]) -> tuple[type[Exception], ...]:
+    """The low-level module's class *name* first, where this CPython has one, then ours."""
+    native = NATIVE_EXCEPTIONS.get(name)
+    return ours if native is None else (native, *ours)
 
 
-class InterpreterNotFoundError(InterpreterError):
-    """No interpreter exists with the given ID (it was destroyed, or never existed)."""
+# 3.14's classes are the low-level modules' own; here they derive from them where the
+# running CPython has them (3.13), so ``except _interpreters.InterpreterError`` and the
+# like catch ours too.  mypy sees the plain hierarchy.
+if TYPE_CHECKING:
 
+    class InterpreterError(Exception): ...
 
-class NotShareableError(TypeError):
-    """An object cannot be shared between interpreters."""
+    class InterpreterNotFoundError(InterpreterError): ...
+
+    class NotShareableError(TypeError): ...
+
+    class QueueError(RuntimeError): ...
+
+    class QueueNotFoundError(QueueError): ...
+
+else:
+
+    class InterpreterError(*_bases("InterpreterError", Exception)):
+        """Base class for errors in working with interpreters."""
+
+    class InterpreterNotFoundError(*_bases("InterpreterNotFoundError", InterpreterError)):
+        """No interpreter exists with the given ID (it was destroyed, or never existed)."""
+
+    # 3.13's own class derives from ValueError, 3.14's from TypeError: ours is both there.
+    class NotShareableError(*_bases("NotShareableError", TypeError)):
+        """An object cannot be shared between interpreters."""
+
+    class QueueError(*_bases("QueueError", RuntimeError)):
+        """Base class for the errors of cross-interpreter queues."""
+
+    class QueueNotFoundError(*_bases("QueueNotFoundError", QueueError)):
+        """A queue was not found (it was destroyed, or never existed)."""
 
 
 class ExecutionFailed(InterpreterError):
@@ -69,14 +98,6 @@ def _short_description(excinfo: Any) -> Any:
     if exc_type and excinfo.msg:
         return f"{exc_type.__name__}: {excinfo.msg}"
     return exc_type.__name__ or excinfo.msg
-
-
-class QueueError(RuntimeError):
-    """Base class for the errors of cross-interpreter queues."""
-
-
-class QueueNotFoundError(QueueError):
-    """A queue was not found (it was destroyed, or never existed)."""
 
 
 class QueueEmpty(QueueError, queue.Empty):

@@ -19,9 +19,7 @@ import threading
 from .._errors import (
     InterpreterError,
     InterpreterNotFoundError,
-    QueueEmpty,
     QueueError,
-    QueueFull,
     QueueNotFoundError,
 )
 from . import _common
@@ -122,6 +120,8 @@ class Py313Backend:
     # -- errors ---------------------------------------------------------------------------
     @staticmethod
     def _translate(exc: Exception) -> Exception:
+        if isinstance(exc, InterpreterError):
+            return exc  # ours already (ours derive from the module's classes)
         if isinstance(exc, _interpreters.InterpreterNotFoundError):
             return InterpreterNotFoundError(*exc.args)
         if isinstance(exc, _interpreters.InterpreterError):
@@ -252,9 +252,9 @@ class Py313Backend:
             raise ExecutionFailed(excinfo)
         try:
             item = _interpqueues.get(qid)
-        except _interpqueues.QueueError:
+        except _interpqueues.QueueError:  # QueueEmpty included: it derives from it
             raise _common.no_reply(interp_id) from None
-        except Exception as exc:  # QueueEmpty is a Python class only the stdlib registers
+        except Exception as exc:  # e.g. a QueueEmpty 3.13.0 looked up elsewhere
             raise _common.no_reply(interp_id) from exc
         finally:
             self._replies.pending = False
@@ -274,11 +274,11 @@ class Py313Backend:
     # -- queues: native, with the pickle fallback and id checks done here ---------------------
     @staticmethod
     def translate_queue_error(exc: Exception) -> Exception:
+        if isinstance(exc, QueueError):
+            return exc  # ours already, QueueEmpty and QueueFull included
         if isinstance(exc, _interpqueues.QueueNotFoundError):
             return QueueNotFoundError(*exc.args)
-        if isinstance(exc, _interpqueues.QueueError) and not isinstance(
-            exc, (QueueEmpty, QueueFull)
-        ):
+        if isinstance(exc, _interpqueues.QueueError):
             return QueueError(*exc.args)
         return exc
 
