@@ -3,8 +3,11 @@
 
 from ._backend import STDLIB
 
+# The two private tables are re-exported too: CPython 3.14's own queue tests read them.
 if STDLIB:
-    from concurrent.interpreters._crossinterp import (
+    from concurrent.interpreters._crossinterp import (  # type: ignore[attr-defined]
+        _UNBOUND_CONSTANT_TO_FLAG,
+        _UNBOUND_FLAG_TO_CONSTANT,
         UNBOUND,
         UNBOUND_ERROR,
         UNBOUND_REMOVE,
@@ -16,6 +19,8 @@ if STDLIB:
     )
 else:
     from ._unbound import (
+        _UNBOUND_CONSTANT_TO_FLAG,  # noqa: F401
+        _UNBOUND_FLAG_TO_CONSTANT,  # noqa: F401
         UNBOUND,
         UNBOUND_ERROR,
         UNBOUND_REMOVE,

@@ -9,6 +9,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+#: The module that shows these names, as 3.14's ``concurrent.interpreters._crossinterp``.
+_PUBLIC_MODULE = "interpreters_pep734._crossinterp"
+
 __all__ = [
     "UNBOUND",
     "UNBOUND_ERROR",
@@ -73,7 +76,7 @@ class UnboundItem:
         return object.__new__(marker_type)
 
     # Where the public marker lives, for repr() and the __new__ error.
-    _MODULE = __name__
+    _MODULE = _PUBLIC_MODULE
     _NAME = "UNBOUND"
 
     def __new__(cls) -> UnboundItem:
@@ -83,13 +86,20 @@ class UnboundItem:
         return f"{self._MODULE}.{self._NAME}"
 
 
-UNBOUND = UnboundItem.singleton("queue", __name__)
+# 3.14's generic marker is a plain UnboundItem; each container kind (queues) makes its own
+# with UnboundItem.singleton() and maps it to this one.
+UNBOUND: UnboundItem = object.__new__(UnboundItem)
 UNBOUND_ERROR = object()
 UNBOUND_REMOVE = object()
 
-# Each marker travels between interpreters as a small int.
-_FLAG_OF_MARKER = {UNBOUND_REMOVE: 1, UNBOUND_ERROR: 2, UNBOUND: 3}
-_MARKER_OF_FLAG = {flag: marker for marker, flag in _FLAG_OF_MARKER.items()}
+# Each marker travels between interpreters as a small int.  3.14's names and values:
+# CPython's own tests read them.
+_UNBOUND_CONSTANT_TO_FLAG = {UNBOUND_REMOVE: 1, UNBOUND_ERROR: 2, UNBOUND: 3}
+_UNBOUND_FLAG_TO_CONSTANT = {flag: marker for marker, flag in _UNBOUND_CONSTANT_TO_FLAG.items()}
+
+for _cls in (ItemInterpreterDestroyed, classonly, UnboundItem):
+    _cls.__module__ = _PUBLIC_MODULE
+del _cls
 
 _DESTROYED = "item's original interpreter destroyed"
 
@@ -103,12 +113,12 @@ def _look_up(table: dict[Any, Any], key: Any) -> Any:
 
 def serialize_unbound(unbound: object) -> tuple[int]:
     """Encode an ``unbounditems`` marker as a one-int tuple."""
-    return (_look_up(_FLAG_OF_MARKER, unbound),)
+    return (_look_up(_UNBOUND_CONSTANT_TO_FLAG, unbound),)
 
 
 def resolve_unbound(flag: int, exctype_destroyed: type[BaseException]) -> object:
     """What get() gives for an unbound item with this flag: UNBOUND, or an error."""
-    marker = _look_up(_MARKER_OF_FLAG, flag)
+    marker = _look_up(_UNBOUND_FLAG_TO_CONSTANT, flag)
     if marker is UNBOUND:
         return UNBOUND
     if marker is UNBOUND_ERROR:
