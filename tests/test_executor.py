@@ -10,6 +10,7 @@ against another namespace: initializers here therefore always read a global too.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import threading
@@ -225,6 +226,67 @@ def test_map_timeout():
         results = pool.map(time.sleep, [0.5, 0.5], timeout=0.05)
         with pytest.raises(TimeoutError):
             list(results)
+
+
+@pytest.mark.parametrize("buffersize", ["3", 2.0, None.__class__])
+def test_map_buffersize_must_be_an_int_or_none(buffersize):
+    with make_pool() as pool:
+        with pytest.raises(TypeError, match=r"^buffersize must be an integer or None$"):
+            pool.map(abs, range(4), buffersize=buffersize)
+
+
+@pytest.mark.parametrize("buffersize", [0, -1, -(2**70)])
+def test_map_buffersize_must_be_positive(buffersize):
+    with make_pool() as pool:
+        with pytest.raises(ValueError, match=r"^buffersize must be None or > 0$"):
+            pool.map(abs, range(4), buffersize=buffersize)
+
+
+@pytest.mark.parametrize("buffersize", [1, 2, 4, 8, True])
+def test_map_buffersize_gives_every_result_in_order(buffersize):
+    with make_pool(2) as pool:
+        assert list(pool.map(pow, range(4), [2] * 4, buffersize=buffersize)) == [0, 1, 4, 9]
+        assert list(pool.map(identity, [], buffersize=buffersize)) == []
+        assert list(pool.map(identity, buffersize=buffersize)) == []
+
+
+def test_map_buffersize_works_on_an_endless_iterable():
+    with make_pool(2) as pool:
+        results = pool.map(pow, itertools.count(), itertools.repeat(2), buffersize=2)
+        assert [next(results) for _ in range(5)] == [0, 1, 4, 9, 16]
+
+
+def test_map_buffersize_bounds_the_read_ahead():
+    inputs = iter(range(100))
+    with make_pool() as pool:
+        results = pool.map(identity, inputs, buffersize=3)
+        pool.shutdown(wait=True)  # the first three tasks are done
+        # map() took exactly `buffersize` inputs up front ...
+        assert next(inputs) == 3
+    inputs = iter(range(100))
+    with make_pool() as pool:
+        results = pool.map(identity, inputs, buffersize=3)
+        # ... and takes one more before handing out each result, as 3.14 does.
+        assert next(results) == 0
+        assert next(inputs) == 4
+        assert next(results) == 1
+        results.close()  # the tasks not handed out are cancelled or finish
+
+
+def test_map_buffersize_timeout():
+    with make_pool() as pool:
+        results = pool.map(time.sleep, [0.5, 0.5], timeout=0.05, buffersize=1)
+        with pytest.raises(TimeoutError):
+            list(results)
+
+
+def test_map_buffersize_exception_stops_the_results():
+    with make_pool() as pool:
+        results = pool.map(int, ["1", "x", "3"], buffersize=1)
+        assert next(results) == 1
+        with pytest.raises(ValueError, match="invalid literal for int"):
+            next(results)
+        assert list(results) == []
 
 
 # --- shutdown -----------------------------------------------------------------------------
