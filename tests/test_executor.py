@@ -15,7 +15,7 @@ import os
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.thread import BrokenThreadPool
 
 import pytest
@@ -105,6 +105,17 @@ class UnpicklableError(Exception):
 
 def raise_unpicklable(msg):
     raise UnpicklableError(msg)
+
+
+class FalsyError(Exception):
+    """An exception that is false: 3.12/3.13's futures took it for "no exception"."""
+
+    def __bool__(self):
+        return False
+
+
+def raise_falsy(msg):
+    raise FalsyError(msg)
 
 
 def return_lock():
@@ -287,6 +298,27 @@ def test_map_buffersize_exception_stops_the_results():
         with pytest.raises(ValueError, match="invalid literal for int"):
             next(results)
         assert list(results) == []
+
+
+def test_falsy_exception_is_raised_by_result():
+    with make_pool() as pool:
+        fut = pool.submit(raise_falsy, "false but raised")
+        with pytest.raises(FalsyError, match="false but raised"):
+            fut.result(timeout=TIMEOUT)
+        assert type(fut.exception(timeout=TIMEOUT)) is FalsyError
+        with pytest.raises(FalsyError):
+            list(pool.map(raise_falsy, ["in map"]))
+        with pytest.raises(FalsyError):
+            list(pool.map(raise_falsy, ["in map with buffersize"], buffersize=1))
+
+
+def test_futures_are_concurrent_futures():
+    with make_pool() as pool:
+        fut = pool.submit(abs, -1)
+        assert isinstance(fut, Future)
+        assert type(fut).__name__ == "Future"
+        assert fut.result(timeout=TIMEOUT) == 1
+        assert re.fullmatch(r"<Future at 0x[0-9a-f]+ state=finished returned int>", repr(fut))
 
 
 # --- shutdown -----------------------------------------------------------------------------

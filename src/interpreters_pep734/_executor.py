@@ -101,6 +101,25 @@ class _WorkerContext:
         return result
 
 
+class Future(_base.Future[_T]):
+    """The futures this pool hands out: ``concurrent.futures.Future`` as 3.14 has it.
+
+    3.12 and 3.13 test the stored exception for truth in ``result()``, so a task raising
+    an exception whose ``__bool__`` is false seemed to return None; 3.14 raises it.
+    """
+
+    # Named as the base class's private ``__get_result``, which ``result()`` calls.
+    def _Future__get_result(self) -> _T:
+        exception = self._exception
+        if exception is not None:
+            try:
+                raise exception
+            finally:
+                # No cycle from the traceback's frames back to this future.
+                del exception, self
+        return cast("_T", self._result)
+
+
 class _WorkItem:
     """A submitted task and its future (``shutdown()`` and friends only use ``future``)."""
 
@@ -254,7 +273,7 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
                 raise RuntimeError("cannot schedule new futures after interpreter shutdown")
             if isinstance(fn, str):
                 raise TypeError("scripts not supported")
-            future: _base.Future[_T] = _base.Future()
+            future: _base.Future[_T] = Future()
             work_queue: queue.SimpleQueue[Any] = self._work_queue
             work_queue.put(_WorkItem(future, (fn, args, kwargs)))
             self._adjust_thread_count()
