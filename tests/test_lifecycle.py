@@ -107,6 +107,32 @@ def test_list_all_after_closing_some_created_interpreters():
         new.close()
 
 
+@pytest.mark.parametrize("repeat", range(5))
+def test_list_all_while_the_collector_destroys_an_interpreter(repeat):
+    # The only Interpreter object of a created interpreter sits in a reference cycle; the
+    # collector frees it (and so destroys the interpreter) while list_all() runs.  3.14.10
+    # leaves it out of the list; it must not raise InterpreterNotFoundError.
+    interp = interpreters.create()
+    interp_id = interp.id
+    cycle = [interp]
+    cycle.append(cycle)
+    old_threshold = gc.get_threshold()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del interp, cycle
+        gc.set_threshold(1)
+        gc.enable()
+        listed = live_ids()
+    finally:
+        gc.set_threshold(*old_threshold)
+        if not was_enabled:
+            gc.disable()
+    gc.collect()
+    assert interp_id not in live_ids()
+    assert interp_id not in listed
+
+
 def test_list_all_is_in_id_order_and_hands_out_the_cached_objects():
     before = interpreters.list_all()
     first = interpreters.create()
