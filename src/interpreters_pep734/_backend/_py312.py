@@ -341,6 +341,13 @@ class Py312Backend:
             ) from None
 
     def _destroy_all_at_exit(self) -> None:
+        try:
+            if any(int(i) != 0 for i in _xxsubinterpreters.list_all()):
+                _common.warn_remaining_at_exit()  # may raise, under -W error
+        finally:
+            self._destroy_owned()
+
+    def _destroy_owned(self) -> None:
         with self._refs_lock:
             owned = list(self._refs) + list(self._newborn)
         for interp_id in owned:

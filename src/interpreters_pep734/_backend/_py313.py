@@ -79,12 +79,17 @@ class _ReplyQueue:
 
 
 def _destroy_ours_at_exit() -> None:
-    ours = [i for i, whence in _interpreters.list_all() if i and whence == WHENCE_STDLIB]
-    for interp_id in sorted(ours, reverse=True):  # children before parents
-        try:
-            _interpreters.destroy(interp_id)
-        except Exception:
-            pass
+    listed = _interpreters.list_all()
+    try:
+        if any(interp_id != 0 for interp_id, _ in listed):
+            _common.warn_remaining_at_exit()  # may raise, under -W error
+    finally:
+        ours = [i for i, whence in listed if i and whence == WHENCE_STDLIB]
+        for interp_id in sorted(ours, reverse=True):  # children before parents
+            try:
+                _interpreters.destroy(interp_id)
+            except Exception:
+                pass
 
 
 class Py313Backend:
