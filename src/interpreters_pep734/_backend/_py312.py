@@ -449,11 +449,15 @@ class Py312Backend:
                 self._reply_pool, _xxinterpchannels.create
             )
         channel = held.address
-        if self._replies.pending:
-            # The last run of this thread was interrupted (Ctrl-C) after the agent replied:
+        try:
+            # Normally empty.  After a run interrupted (Ctrl-C) once the agent had replied,
             # drop that stale reply so it is not taken for the next one.
             while _xxinterpchannels.recv(channel, None) is not None:
                 pass
+        except _xxinterpchannels.ChannelNotFoundError:
+            # Destroyed behind this package's back (code destroying every channel that
+            # _xxinterpchannels.list_all() shows): use a new one.
+            channel = held.address = _xxinterpchannels.create()
         return channel
 
     def run(self, interp_id: int, op: str, request: bytes) -> bytes:
