@@ -589,8 +589,8 @@ def test_exit_warning_counts_interpreters_made_through_the_low_level_module():
 
 @pytest.mark.skipif(
     STDLIB,
-    reason="CPython 3.14 reports the warning turned error as 'Exception ignored while "
-    "flushing sys.stdout' and exits with status 120",
+    reason="CPython 3.14.10 and 3.15.2 report the warning turned error as 'Exception "
+    "ignored while flushing sys.stdout' and exit with status 120",
 )
 def test_exit_warning_as_error_still_closes_the_interpreters(tmp_path):
     marker = tmp_path / "finished"
