@@ -130,7 +130,11 @@ def test_list_all_while_the_collector_destroys_an_interpreter(repeat):
             gc.disable()
     gc.collect()
     assert interp_id not in live_ids()
-    assert interp_id not in listed
+    # Whether the collection happened inside list_all() depends on the collector (3.14's
+    # incremental one may run it later, and then the interpreter is rightly listed); what
+    # holds either way is that the call returned and listed only interpreters, main first.
+    assert listed[0] == 0
+    assert set(listed) <= set(live_ids()) | {interp_id}
 
 
 def test_list_all_is_in_id_order_and_hands_out_the_cached_objects():
