@@ -10,11 +10,12 @@ against another namespace: initializers here therefore always read a global too.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.thread import BrokenThreadPool
 
 import pytest
@@ -104,6 +105,17 @@ class UnpicklableError(Exception):
 
 def raise_unpicklable(msg):
     raise UnpicklableError(msg)
+
+
+class FalsyError(Exception):
+    """An exception that is false: 3.12/3.13's futures took it for "no exception"."""
+
+    def __bool__(self):
+        return False
+
+
+def raise_falsy(msg):
+    raise FalsyError(msg)
 
 
 def return_lock():
@@ -225,6 +237,88 @@ def test_map_timeout():
         results = pool.map(time.sleep, [0.5, 0.5], timeout=0.05)
         with pytest.raises(TimeoutError):
             list(results)
+
+
+@pytest.mark.parametrize("buffersize", ["3", 2.0, None.__class__])
+def test_map_buffersize_must_be_an_int_or_none(buffersize):
+    with make_pool() as pool:
+        with pytest.raises(TypeError, match=r"^buffersize must be an integer or None$"):
+            pool.map(abs, range(4), buffersize=buffersize)
+
+
+@pytest.mark.parametrize("buffersize", [0, -1, -(2**70)])
+def test_map_buffersize_must_be_positive(buffersize):
+    with make_pool() as pool:
+        with pytest.raises(ValueError, match=r"^buffersize must be None or > 0$"):
+            pool.map(abs, range(4), buffersize=buffersize)
+
+
+@pytest.mark.parametrize("buffersize", [1, 2, 4, 8, True])
+def test_map_buffersize_gives_every_result_in_order(buffersize):
+    with make_pool(2) as pool:
+        assert list(pool.map(pow, range(4), [2] * 4, buffersize=buffersize)) == [0, 1, 4, 9]
+        assert list(pool.map(identity, [], buffersize=buffersize)) == []
+        assert list(pool.map(identity, buffersize=buffersize)) == []
+
+
+def test_map_buffersize_works_on_an_endless_iterable():
+    with make_pool(2) as pool:
+        results = pool.map(pow, itertools.count(), itertools.repeat(2), buffersize=2)
+        assert [next(results) for _ in range(5)] == [0, 1, 4, 9, 16]
+
+
+def test_map_buffersize_bounds_the_read_ahead():
+    inputs = iter(range(100))
+    with make_pool() as pool:
+        results = pool.map(identity, inputs, buffersize=3)
+        pool.shutdown(wait=True)  # the first three tasks are done
+        # map() took exactly `buffersize` inputs up front ...
+        assert next(inputs) == 3
+    inputs = iter(range(100))
+    with make_pool() as pool:
+        results = pool.map(identity, inputs, buffersize=3)
+        # ... and takes one more before handing out each result, as 3.14 does.
+        assert next(results) == 0
+        assert next(inputs) == 4
+        assert next(results) == 1
+        results.close()  # the tasks not handed out are cancelled or finish
+
+
+def test_map_buffersize_timeout():
+    with make_pool() as pool:
+        results = pool.map(time.sleep, [0.5, 0.5], timeout=0.05, buffersize=1)
+        with pytest.raises(TimeoutError):
+            list(results)
+
+
+def test_map_buffersize_exception_stops_the_results():
+    with make_pool() as pool:
+        results = pool.map(int, ["1", "x", "3"], buffersize=1)
+        assert next(results) == 1
+        with pytest.raises(ValueError, match="invalid literal for int"):
+            next(results)
+        assert list(results) == []
+
+
+def test_falsy_exception_is_raised_by_result():
+    with make_pool() as pool:
+        fut = pool.submit(raise_falsy, "false but raised")
+        with pytest.raises(FalsyError, match="false but raised"):
+            fut.result(timeout=TIMEOUT)
+        assert type(fut.exception(timeout=TIMEOUT)) is FalsyError
+        with pytest.raises(FalsyError):
+            list(pool.map(raise_falsy, ["in map"]))
+        with pytest.raises(FalsyError):
+            list(pool.map(raise_falsy, ["in map with buffersize"], buffersize=1))
+
+
+def test_futures_are_concurrent_futures():
+    with make_pool() as pool:
+        fut = pool.submit(abs, -1)
+        assert isinstance(fut, Future)
+        assert type(fut).__name__ == "Future"
+        assert fut.result(timeout=TIMEOUT) == 1
+        assert re.fullmatch(r"<Future at 0x[0-9a-f]+ state=finished returned int>", repr(fut))
 
 
 # --- shutdown -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import textwrap
 import threading
 import time
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 
@@ -980,3 +981,19 @@ def test_logging_queue_handler_and_listener():
         logger.removeHandler(handler)
     assert seen == [("INFO", "hello queue"), ("WARNING", "second")]
     assert q.empty()
+
+
+def test_timeouts_use_the_monotonic_clock_of_the_queues_module():
+    # The deadline of a blocking call comes from time.monotonic(), never the wall clock
+    # (which may jump).  As in 3.14, the clock is looked up through the module of Queue
+    # (concurrent.interpreters._queues there).
+    module = sys.modules[_queues.Queue.__module__]
+    queue = _queues.create(1)
+    with mock.patch.object(module, "time", wraps=time) as fake_time:
+        with pytest.raises(_queues.QueueEmpty):
+            queue.get(timeout=0)
+        queue.put(None)
+        with pytest.raises(_queues.QueueFull):
+            queue.put(None, timeout=0)
+    fake_time.monotonic.assert_called()
+    fake_time.time.assert_not_called()

@@ -21,12 +21,15 @@ Differences from 3.14, all in the user's favour:
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import itertools
 import os
 import queue
 import threading
+import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import _base
 from concurrent.futures import thread as _thread
 from typing import (
@@ -96,6 +99,25 @@ class _WorkerContext:
         if type(result) is _TaskFailed:
             result.reraise()
         return result
+
+
+class Future(_base.Future[_T]):
+    """The futures this pool hands out: ``concurrent.futures.Future`` as 3.14 has it.
+
+    3.12 and 3.13 test the stored exception for truth in ``result()``, so a task raising
+    an exception whose ``__bool__`` is false seemed to return None; 3.14 raises it.
+    """
+
+    # Named as the base class's private ``__get_result``, which ``result()`` calls.
+    def _Future__get_result(self) -> _T:
+        exception = self._exception
+        if exception is not None:
+            try:
+                raise exception
+            finally:
+                # No cycle from the traceback's frames back to this future.
+                del exception, self
+        return cast("_T", self._result)
 
 
 class _WorkItem:
@@ -255,13 +277,44 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
                 raise RuntimeError("cannot schedule new futures after interpreter shutdown")
             if isinstance(fn, str):
                 raise TypeError("scripts not supported")
-            future: _base.Future[_T] = _base.Future()
+            future: _base.Future[_T] = Future()
             work_queue: queue.SimpleQueue[Any] = self._work_queue
             work_queue.put(_WorkItem(future, (fn, args, kwargs)))
             self._adjust_thread_count()
             return future
 
     submit.__doc__ = _base.Executor.submit.__doc__
+
+    def map(
+        self,
+        fn: Callable[..., _T],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+        buffersize: int | None = None,
+    ) -> Iterator[_T]:
+        """Return an iterator of ``fn(*args)`` for each ``args`` of ``zip(*iterables)``.
+
+        The calls run in the pool; the results come in the order of the inputs.
+        ``timeout`` (seconds from this call) bounds the wait for all of them; ``chunksize``
+        is accepted and ignored, as by ``ThreadPoolExecutor``.  With ``buffersize``, only
+        that many inputs are taken and submitted ahead of the results handed out, so an
+        endless iterable works; by default every input is taken and submitted at once.
+        """
+        if buffersize is not None and not isinstance(buffersize, int):
+            raise TypeError("buffersize must be an integer or None")
+        if buffersize is not None and buffersize < 1:
+            raise ValueError("buffersize must be None or > 0")
+        if buffersize is None:
+            return super().map(fn, *iterables, timeout=timeout, chunksize=chunksize)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        inputs = zip(*iterables, strict=False)
+        pending = collections.deque(
+            self.submit(fn, *args) for args in itertools.islice(inputs, buffersize)
+        )
+        # The iterator must not keep the pool alive: once the pool is collected, no more
+        # inputs are submitted.
+        return _buffered_results(weakref.ref(self), fn, inputs, pending, deadline)
 
     def _adjust_thread_count(self) -> None:
         if self._idle_semaphore.acquire(timeout=0):
@@ -301,3 +354,31 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
                     break
                 if item is not None:
                     item.future.set_exception(BrokenInterpreterPool(_INIT_FAILED))
+
+
+def _buffered_results[R](
+    executor_ref: weakref.ref[InterpreterPoolExecutor],
+    fn: Callable[..., R],
+    inputs: Iterator[tuple[Any, ...]],
+    pending: collections.deque[_base.Future[R]],
+    deadline: float | None,
+) -> Iterator[R]:
+    """The results of ``map(..., buffersize=n)``: before waiting for the oldest future,
+    take one more input and submit it, as 3.14 does."""
+    try:
+        while pending:
+            executor = executor_ref()
+            if executor is not None:
+                args = next(inputs, None)
+                if args:
+                    pending.append(executor.submit(fn, *args))
+            del executor
+            future = pending.popleft()
+            try:
+                yield future.result(None if deadline is None else deadline - time.monotonic())
+            finally:
+                future.cancel()
+                del future  # the exception's traceback would otherwise refer to it
+    finally:
+        for future in pending:
+            future.cancel()

@@ -58,7 +58,15 @@ def create() -> Interpreter:
 
 def list_all() -> list[Interpreter]:
     """Return an Interpreter object for each interpreter that exists now."""
-    return [Interpreter(i, _whence=whence) for i, whence in _backend.list_all()]
+    found = []
+    for interp_id, whence in _backend.list_all():
+        try:
+            found.append(Interpreter(interp_id, _whence=whence))
+        except InterpreterNotFoundError:
+            # Destroyed since it was listed: by another thread, or by the garbage
+            # collector freeing its last Interpreter object while this list was built.
+            pass
+    return found
 
 
 def get_current() -> Interpreter:

@@ -24,6 +24,12 @@ if (TYPE_CHECKING and sys.version_info >= (3, 14)) or (not TYPE_CHECKING and STD
         list_all,
     )
 else:
+    # This name and _queue are one module object: 3.14's implementation lives in _queues
+    # itself, and its own tests patch module globals there (``time``, to check that the
+    # deadlines of blocking calls use the monotonic clock); that must reach the code.
+    import sys as _sys
+
+    from . import _queue as _implementation
     from ._crossinterp import UNBOUND_ERROR, UNBOUND_REMOVE
     from ._queue import (
         UNBOUND,
@@ -36,6 +42,8 @@ else:
         create,
         list_all,
     )
+
+    _sys.modules[__name__] = _implementation
 
 __all__ = [
     "UNBOUND",

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     #: The flag each marker travels as.
     type UnboundOp = Literal[1, 2, 3]
 
+#: The module that shows these names, as 3.14's ``concurrent.interpreters._crossinterp``.
+_PUBLIC_MODULE = "interpreters_pep734._crossinterp"
+
 __all__ = [
     "UNBOUND",
     "UNBOUND_ERROR",
@@ -83,7 +86,7 @@ class UnboundItem:
         return object.__new__(marker_type)
 
     # Where the public marker lives, for repr() and the __new__ error.
-    _MODULE = __name__
+    _MODULE = _PUBLIC_MODULE
     _NAME = "UNBOUND"
 
     def __new__(cls) -> UnboundItem:
@@ -93,13 +96,20 @@ class UnboundItem:
         return f"{self._MODULE}.{self._NAME}"
 
 
-UNBOUND: Final[UnboundItem] = UnboundItem.singleton("queue", __name__)
+# 3.14's generic marker is a plain UnboundItem; each container kind (queues) makes its own
+# with UnboundItem.singleton() and maps it to this one.
+UNBOUND: Final[UnboundItem] = object.__new__(UnboundItem)
 UNBOUND_ERROR: Final[_UnboundErrorType] = object()  # type: ignore[assignment]
 UNBOUND_REMOVE: Final[_UnboundRemoveType] = object()  # type: ignore[assignment]
 
-# Each marker travels between interpreters as a small int.
-_FLAG_OF_MARKER = {UNBOUND_REMOVE: 1, UNBOUND_ERROR: 2, UNBOUND: 3}
-_MARKER_OF_FLAG = {flag: marker for marker, flag in _FLAG_OF_MARKER.items()}
+# Each marker travels between interpreters as a small int.  3.14's names and values:
+# CPython's own tests read them.
+_UNBOUND_CONSTANT_TO_FLAG = {UNBOUND_REMOVE: 1, UNBOUND_ERROR: 2, UNBOUND: 3}
+_UNBOUND_FLAG_TO_CONSTANT = {flag: marker for marker, flag in _UNBOUND_CONSTANT_TO_FLAG.items()}
+
+for _cls in (ItemInterpreterDestroyed, classonly, UnboundItem):
+    _cls.__module__ = _PUBLIC_MODULE
+del _cls
 
 _DESTROYED = "item's original interpreter destroyed"
 
@@ -113,12 +123,12 @@ def _look_up(table: dict[Any, Any], key: Any) -> Any:
 
 def serialize_unbound(unbound: AnyUnbound) -> tuple[UnboundOp]:
     """Encode an ``unbounditems`` marker as a one-int tuple."""
-    return (_look_up(_FLAG_OF_MARKER, unbound),)
+    return (_look_up(_UNBOUND_CONSTANT_TO_FLAG, unbound),)
 
 
 def resolve_unbound(flag: int, exctype_destroyed: Callable[[str], BaseException]) -> UnboundItem:
     """What get() gives for an unbound item with this flag: UNBOUND, or an error."""
-    marker: object = _look_up(_MARKER_OF_FLAG, flag)
+    marker: object = _look_up(_UNBOUND_FLAG_TO_CONSTANT, flag)
     if marker is UNBOUND:
         return UNBOUND
     if marker is UNBOUND_ERROR:

@@ -60,6 +60,25 @@ def import_fragile_extensions_in_main(extra: tuple[str, ...] = ()) -> None:
             pass
 
 
+#: What 3.14's finalization warns when subinterpreters are left at exit.
+REMAINING_AT_EXIT = "remaining subinterpreters; close them with Interpreter.close()"
+
+
+def warn_remaining_at_exit() -> None:
+    """Warn as 3.14 does when the process exits with subinterpreters left open.
+
+    3.14 warns from C during finalization, with no Python frame: the warning is attributed
+    to ``<sys>:0`` in module ``sys`` and goes through the ``warnings`` filters.  Here the
+    backends' exit hooks warn just before they close the interpreters themselves.
+    """
+    import warnings
+
+    registry = sys.__dict__.setdefault("__warningregistry__", {})
+    warnings.warn_explicit(
+        REMAINING_AT_EXIT, RuntimeWarning, "<sys>", 0, module="sys", registry=registry
+    )
+
+
 def path_value() -> str:
     return "\0".join(p for p in sys.path if isinstance(p, str))
 

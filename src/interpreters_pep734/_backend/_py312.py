@@ -498,6 +498,13 @@ class Py312Backend:
             ) from None
 
     def _destroy_all_at_exit(self) -> None:
+        try:
+            if any(int(i) != 0 for i in _xxsubinterpreters.list_all()):
+                _common.warn_remaining_at_exit()  # may raise, under -W error
+        finally:
+            self._destroy_owned()
+
+    def _destroy_owned(self) -> None:
         with self._refs_lock:
             owned = list(self._refs) + list(self._newborn)
         for interp_id in owned:
@@ -600,11 +607,15 @@ class Py312Backend:
         if held is None:
             held = self._replies.held = _common.ReplyAddress(self._reply_pool, _create_channel)
         channel = held.address
-        if self._replies.pending:
-            # The last run of this thread was interrupted (Ctrl-C) after the agent replied:
+        try:
+            # Normally empty.  After a run interrupted (Ctrl-C) once the agent had replied,
             # drop that stale reply so it is not taken for the next one.
             while _xxinterpchannels.recv(channel, None) is not None:
                 pass
+        except _xxinterpchannels.ChannelNotFoundError:
+            # Destroyed behind this package's back (code destroying every channel that
+            # _xxinterpchannels.list_all() shows): use a new one.
+            channel = held.address = _xxinterpchannels.create()
         return channel
 
     def run(self, interp_id: int, op: str, request: bytes) -> bytes:

@@ -79,12 +79,17 @@ class _ReplyQueue:
 
 
 def _destroy_ours_at_exit() -> None:
-    ours = [i for i, whence in _interpreters.list_all() if i and whence == WHENCE_STDLIB]
-    for interp_id in sorted(ours, reverse=True):  # children before parents
-        try:
-            _interpreters.destroy(interp_id)
-        except Exception:
-            pass
+    listed = _interpreters.list_all()
+    try:
+        if any(interp_id != 0 for interp_id, _ in listed):
+            _common.warn_remaining_at_exit()  # may raise, under -W error
+    finally:
+        ours = [i for i, whence in listed if i and whence == WHENCE_STDLIB]
+        for interp_id in sorted(ours, reverse=True):  # children before parents
+            try:
+                _interpreters.destroy(interp_id)
+            except Exception:
+                pass
 
 
 class Py313Backend:
@@ -241,12 +246,20 @@ class Py313Backend:
             held = self._replies.held = _common.ReplyAddress(
                 self._reply_pool, lambda: _ReplyQueue(self._queue_extra)
             )
-        holder = held.address
-        qid: int = holder.qid
-        if self._replies.pending:
+        qid: int = held.address.qid
+        try:
+            stale = _interpqueues.get_count(qid)
+        except _interpqueues.QueueError:
+            # Destroyed behind this package's back: code that destroys every queue
+            # _interpqueues.list_all() shows (CPython's own queue tests do, in tearDown)
+            # takes the reply queues too.  Use a new one.
+            held.address = _ReplyQueue(self._queue_extra)
+            qid = held.address.qid
+            stale = 0
+        if stale and self._replies.pending:
             # The last run of this thread was interrupted (Ctrl-C) after the agent replied:
             # drop that stale reply so it is not taken for the next one.
-            for _ in range(_interpqueues.get_count(qid)):
+            for _ in range(stale):
                 _interpqueues.get(qid)
         return qid
 
