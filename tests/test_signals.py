@@ -256,8 +256,15 @@ def raise_inside_our_code(signum, frame):
         raise Interrupted
 
 def was_interrupted(exc):
-    # Also when 3.14 wraps it, e.g. as the cause of a NotShareableError from pickling.
-    return any(isinstance(e, Interrupted) for e in (exc, exc.__cause__, exc.__context__))
+    # Also when it is wrapped, e.g. as the cause of a NotShareableError from pickling (3.14
+    # too), which may itself be the cause of the NotShareableError for the arguments.
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, Interrupted):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 def storm(period):
     signal.signal(signal.SIGALRM, raise_inside_our_code)

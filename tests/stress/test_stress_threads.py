@@ -8,10 +8,22 @@ it.  Iteration counts grow with the ``STRESS_SCALE`` environment variable (defau
 """
 
 import os
+import re
 
 import pytest
 
-from conftest import SLOWDOWN, run_python_json
+from conftest import DEBUG_BUILD, SLOWDOWN, run_python_json
+
+
+def stderr_lines(stderr):
+    """stderr, less what CPython 3.13's debug build prints for a queue that a script's own
+    global still holds when the interpreter is torn down ("queue N still exists"): the
+    release build says nothing there, and the script's queue is still bound by design."""
+    lines = stderr.splitlines()
+    if DEBUG_BUILD:
+        lines = [line for line in lines if not re.fullmatch(r"queue \d+ still exists", line)]
+    return lines
+
 
 SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
 CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
@@ -227,7 +239,7 @@ def test_call_in_thread_from_many_threads_into_many_interpreters():
     assert result["extra"] == []
     assert result["count"] == threads * calls
     assert result["end"] == result["start"]
-    assert proc.stderr == ""
+    assert stderr_lines(proc.stderr) == []
 
 
 def test_call_in_thread_contention_on_busy_interpreters():
@@ -325,7 +337,7 @@ def test_call_in_thread_contention_on_busy_interpreters():
     assert result["ok"] >= interps
     assert result["usable"] == [27] * interps
     assert result["end"] == result["start"]
-    assert proc.stderr == ""
+    assert stderr_lines(proc.stderr) == []
 
 
 def test_concurrent_calls_into_one_busy_interpreter():

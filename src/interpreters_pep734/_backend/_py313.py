@@ -15,6 +15,7 @@ import functools
 import importlib
 import operator
 import threading
+import time
 
 from .._errors import (
     InterpreterError,
@@ -60,6 +61,12 @@ def _queue_protocol() -> tuple[int, ...]:
 _REPLY_FMT = 0x7E7
 
 
+#: Every reply queue of this interpreter that is still alive, so that the exit hook can drop
+#: them all, also those of threads that are still running (the debug build reports each
+#: queue left at exit as "queue N still exists").
+_live_reply_queues: set[int] = set()
+
+
 class _ReplyQueue:
     """A queue id owned by one thread; released when the thread ends."""
 
@@ -70,8 +77,10 @@ class _ReplyQueue:
             self.qid: int = _interpqueues.create(0, _REPLY_FMT, _REPLACE)
         else:
             self.qid = _interpqueues.create(0, *extra)
+        _live_reply_queues.add(self.qid)
 
     def __del__(self) -> None:
+        _live_reply_queues.discard(self.qid)
         try:
             _interpqueues.destroy(self.qid)
         except Exception:
@@ -86,6 +95,16 @@ def _destroy_ours_at_exit() -> None:
     finally:
         ours = [i for i, whence in listed if i and whence == WHENCE_STDLIB]
         for interp_id in sorted(ours, reverse=True):  # children before parents
+            # A call still running there (from a daemon thread) is waited for: CPython 3.13
+            # finalizes a running subinterpreter at exit against its own contract (the debug
+            # build asserts `!_PyInterpreterState_IsRunningMain(interp)`).
+            while True:
+                try:
+                    if not _interpreters.is_running(interp_id):
+                        break
+                except Exception:
+                    break  # already gone
+                time.sleep(0.01)
             try:
                 _interpreters.destroy(interp_id)
             except Exception:
@@ -157,14 +176,22 @@ class Py313Backend:
             # non-daemon thread.  Destroying our interpreters first, from an atexit hook
             # (after the main interpreter's own threads are joined), waits for those
             # threads as 3.14 does, and the process exits.
-            atexit.register(_destroy_ours_at_exit)
             # Our reply queues end with us: left to CPython's own clean-up, the debug
-            # build reports each on stderr ("queue N still exists").
+            # build reports each on stderr ("queue N still exists").  Registered first, so
+            # run last (atexit runs hooks in reverse): after the calls still running have
+            # had their replies.
             atexit.register(self._drop_reply_queues)
+            atexit.register(_destroy_ours_at_exit)
 
     def _drop_reply_queues(self) -> None:
         self._replies = _common.ThreadLocalReplies()
         self._reply_pool = _common.ReplyPool()
+        for qid in list(_live_reply_queues):  # those of threads still running too
+            _live_reply_queues.discard(qid)
+            try:
+                _interpqueues.destroy(qid)
+            except Exception:
+                pass
 
     def create(self) -> int:
         self._register_exit_hook()
