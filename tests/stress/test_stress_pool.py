@@ -113,7 +113,14 @@ def test_shutdown_without_waiting_from_another_thread_while_submitting():
             for t in threads:
                 t.start()
             go.set()
-            time.sleep(0.15 + 0.05 * (r % 3))
+            # In the middle: once the workers have finished some tasks (a fixed sleep was
+            # too short on a loaded machine or a debug build), then a varying moment later.
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not any(
+                fut.done() for chunk in submitted for _, fut in chunk[:20]
+            ):
+                time.sleep(0.005)
+            time.sleep(0.05 * (r % 3))
             t0 = time.monotonic()
             pool.shutdown(wait=False, cancel_futures=True)
             report["shutdown_s"].append(time.monotonic() - t0)
