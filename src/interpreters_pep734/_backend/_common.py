@@ -79,6 +79,22 @@ def warn_remaining_at_exit() -> None:
     )
 
 
+def wait_until_idle(is_running: Any, interp_id: int) -> None:
+    """At exit: wait for a call still running in *interp_id* (from a daemon thread) to end.
+
+    It cannot be interrupted from here, and destroying or finalizing a running interpreter
+    breaks CPython 3.12.1 ("remaining subinterpreters" abort) and 3.13's own contract (its
+    debug build asserts ``!_PyInterpreterState_IsRunningMain``).  3.14 cuts the run short.
+    """
+    while True:
+        try:
+            if not is_running(interp_id):
+                return
+        except Exception:
+            return  # already gone
+        time.sleep(0.01)
+
+
 def path_value() -> str:
     return "\0".join(p for p in sys.path if isinstance(p, str))
 

@@ -22,7 +22,6 @@ import mmap
 import os
 import signal
 import threading
-import time
 
 from .. import _transfer
 from .._errors import (
@@ -508,16 +507,7 @@ class Py312Backend:
         with self._refs_lock:
             owned = list(self._refs) + list(self._newborn)
         for interp_id in owned:
-            # 3.12.1 aborts at exit ("remaining subinterpreters") if an interpreter is
-            # still running, e.g. in a daemon thread; it cannot be interrupted from here,
-            # so wait for that run to end (3.14 cuts it short).
-            while True:
-                try:
-                    if not _xxsubinterpreters.is_running(interp_id):
-                        break
-                except RuntimeError:
-                    break  # already gone
-                time.sleep(0.01)
+            _common.wait_until_idle(_xxsubinterpreters.is_running, interp_id)
             try:
                 _xxsubinterpreters.destroy(interp_id)
             except Exception:

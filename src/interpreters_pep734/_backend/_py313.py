@@ -15,7 +15,6 @@ import functools
 import importlib
 import operator
 import threading
-import time
 
 from .._errors import (
     InterpreterError,
@@ -95,16 +94,7 @@ def _destroy_ours_at_exit() -> None:
     finally:
         ours = [i for i, whence in listed if i and whence == WHENCE_STDLIB]
         for interp_id in sorted(ours, reverse=True):  # children before parents
-            # A call still running there (from a daemon thread) is waited for: CPython 3.13
-            # finalizes a running subinterpreter at exit against its own contract (the debug
-            # build asserts `!_PyInterpreterState_IsRunningMain(interp)`).
-            while True:
-                try:
-                    if not _interpreters.is_running(interp_id):
-                        break
-                except Exception:
-                    break  # already gone
-                time.sleep(0.01)
+            _common.wait_until_idle(_interpreters.is_running, interp_id)
             try:
                 _interpreters.destroy(interp_id)
             except Exception:
