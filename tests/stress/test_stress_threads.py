@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import DEBUG_BUILD, SLOWDOWN, run_python_json
+from conftest import DEBUG_BUILD, SLOWDOWN, STDLIB, run_python_json
 
 
 def stderr_lines(stderr):
@@ -408,3 +408,42 @@ def test_concurrent_calls_into_one_busy_interpreter():
     assert result["usable"] == 1024
     assert result["end"] == result["start"]
     assert proc.stderr == ""
+
+
+@pytest.mark.skipif(STDLIB, reason="CPython 3.14+: the stdlib's own module runs calls, not our backend")
+def test_runs_given_back_while_another_thread_starts_one():
+    # Threads give their run entry back without the guard's lock (one C call, so that
+    # Ctrl-C cannot leave an interpreter marked running), while a thread starting a run
+    # looks through the entries under it.  Looking through the live set raised
+    # "Set changed size during iteration" in 3.13's debug build under load.
+    result, _ = run_python_json(
+        """
+        import json, sys, threading
+        sys.setswitchinterval(1e-6)
+        from interpreters_pep734._backend import _common
+
+        guard = _common.RunGuard()
+        guard.runs.update((10**6 + i, 0) for i in range(200))  # a long look through
+        errors = []
+
+        def work(interp_id):
+            for _ in range(5000):
+                entry = (interp_id, threading.get_ident())
+                try:
+                    guard.enter_run(*entry)
+                except BaseException as exc:
+                    errors.append(repr(exc))
+                    return
+                finally:
+                    guard.runs.discard(entry)
+
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        print(json.dumps({"errors": errors, "left": len(guard.runs)}))
+        """,
+        timeout=CHILD_TIMEOUT,
+    )
+    assert result == {"errors": [], "left": 200}

@@ -150,7 +150,10 @@ class RunGuard:
 
     @staticmethod
     def _has(entries: set[tuple[int, int]], interp_id: int) -> bool:
-        return any(entry[0] == interp_id for entry in entries)
+        # Other threads give entries back without the lock (see above), so iterate a
+        # copy: tuple() takes it in one C call, where no other thread can run.  Iterating
+        # the set itself raised "Set changed size during iteration" under load.
+        return any(entry[0] == interp_id for entry in tuple(entries))
 
     def enter_run(self, interp_id: int, thread_id: int) -> None:
         with self._lock:
