@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -128,17 +129,23 @@ def running(interp):
 
 
 def run_python(
-    script: str, *args: str, timeout: float = 60, cwd: str | None = None, check: bool = True
+    script: str,
+    *args: str,
+    timeout: float = 60,
+    cwd: str | None = None,
+    check: bool = True,
+    options: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
     """Run *script* in a fresh interpreter process (for crash, hang and exit regressions).
 
     The child sees this package the same way the tests do.  A crash shows up as a negative
-    return code, a hang as ``subprocess.TimeoutExpired``.
+    return code, a hang as ``subprocess.TimeoutExpired``.  *options* go to the interpreter
+    (``["-X", "dev"]``); without them the child is not in development mode.
     """
     env = dict(os.environ)
     env.pop("PYTHONDEVMODE", None)
     proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script), *args],
+        [sys.executable, *options, "-c", textwrap.dedent(script), *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -317,3 +317,24 @@ def test_zoneinfo_in_an_interpreter_then_in_main(main_first):
         timeout=60,
     )
     assert proc.stdout == "CET\n"
+
+
+def test_executor_workers_starting_and_closing_at_once_in_development_mode():
+    # 3.12.1 under Python's debug memory hooks (-X dev, PYTHONMALLOC=debug): one worker's
+    # interpreter closed while the other's was still starting corrupted memory; the
+    # process aborted ("munmap_chunk(): invalid pointer") in nearly every run of 30 pools.
+    proc = run_python(
+        """
+        from interpreters_pep734.futures import InterpreterPoolExecutor
+
+        expected = [pow(n, n) for n in range(10)]
+        for _ in range(25):
+            with InterpreterPoolExecutor(2) as pool:
+                assert list(pool.map(pow, range(10), range(10))) == expected
+                assert list(pool.map(pow, range(10), range(10), chunksize=3)) == expected
+        print("done")
+        """,
+        options=["-X", "dev"],
+        timeout=180,
+    )
+    assert proc.stdout == "done\n"

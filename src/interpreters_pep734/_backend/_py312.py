@@ -321,11 +321,16 @@ _SIGNALS = {int(s) for s in signal.valid_signals()}
 #: Set by the bootstrap in interpreters this package creates; None in the main one.
 SHARED_FDS: tuple[int, int, int] | None = None
 
-# 3.12.1: creating interpreters from several threads at once could crash in early 3.12
-# releases, and once (in about a dozen full test runs) a new interpreter segfaulted in its
-# first imports while another one started beside it.  Creation is rare and slow anyway, so
-# it is serialised up to the end of the new interpreter's bootstrap.
-_create_lock = threading.Lock()
+# CPython 3.12.1: one interpreter starting (Py_NewInterpreter, up to the end of our
+# bootstrap) while another one is destroyed (Py_EndInterpreter) in another thread corrupts
+# memory: with Python's debug memory hooks (`python -X dev`, PYTHONMALLOC=debug) an
+# executor's two workers, one still starting while the other's interpreter is closed, made
+# the process abort ("munmap_chunk(): invalid pointer") in nearly every run of 30 pools.
+# Starting several at once could crash too.  Creations and destructions by this
+# interpreter are therefore serialised; both are rare and slow anyway.  Reentrant: the
+# garbage collector can drop an interpreter's last handle (a destruction) in the middle of
+# a creation, in the same thread.
+_lifecycle_lock = threading.RLock()
 
 
 def _create_channel() -> Any:
@@ -412,9 +417,9 @@ class Py312Backend:
         # change the other's counts.  It gets its own.  The parent's queues live on in the
         # child's copy of the channels module: dropping this copy's ChannelIDs destroys
         # them there, so the parent's Queue objects find them gone, as 3.14 would have it.
-        global _MAIN_THREAD, _create_lock
+        global _MAIN_THREAD, _lifecycle_lock
         _MAIN_THREAD = threading.get_ident() if _MAIN_THREAD is not None else None
-        _create_lock = threading.Lock()
+        _lifecycle_lock = threading.RLock()
         self._refs_lock = threading.Lock()
         self._gone_at_fork.update(self._channel_refs)
         dropped = (
@@ -443,7 +448,7 @@ class Py312Backend:
     def create(self) -> int:
         shared = self._shared
         self._before_first_create()
-        with _create_lock:
+        with _lifecycle_lock:
             handle = _xxsubinterpreters.create(isolated=True)
             interp_id = int(handle)
             with shared:
@@ -509,7 +514,8 @@ class Py312Backend:
         for interp_id in owned:
             _common.wait_until_idle(_xxsubinterpreters.is_running, interp_id)
             try:
-                _xxsubinterpreters.destroy(interp_id)
+                with _lifecycle_lock:
+                    _xxsubinterpreters.destroy(interp_id)
             except Exception:
                 pass
 
@@ -520,7 +526,8 @@ class Py312Backend:
             self._guard.enter_destroy(*entry)
             if not self.is_running(interp_id) and interp_id != self._current_id:
                 self._unbind_items(interp_id)  # else 3.12 refuses below, as 3.14 does
-            _xxsubinterpreters.destroy(interp_id)
+            with _lifecycle_lock:
+                _xxsubinterpreters.destroy(interp_id)
         except RuntimeError as exc:
             raise _translate(exc) from None
         finally:
@@ -589,7 +596,8 @@ class Py312Backend:
                 self._unbind_items(interp_id)
             except Exception:
                 pass
-        del handle
+            with _lifecycle_lock:
+                del handle
 
     # -- running the agent ---------------------------------------------------------------------
     def _reply_channel(self) -> Any:
