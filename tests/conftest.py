@@ -160,14 +160,14 @@ def run_python(
 
 
 def run_python_json(
-    script: str, *args: object, timeout: float = 60
+    script: str, *args: object, timeout: float = 60, options: Sequence[str] = ()
 ) -> tuple[Any, subprocess.CompletedProcess[str]]:
     """Run *script* with :func:`run_python`; return its last stdout line, parsed, and the process.
 
     For scenarios whose child reports what it saw as one JSON line.  *args* reach the child's
     ``sys.argv`` as strings.
     """
-    proc = run_python(script, *map(str, args), timeout=timeout)
+    proc = run_python(script, *map(str, args), timeout=timeout, options=options)
     return json.loads(proc.stdout.splitlines()[-1]), proc
 
 
