@@ -410,7 +410,9 @@ def test_concurrent_calls_into_one_busy_interpreter():
     assert proc.stderr == ""
 
 
-@pytest.mark.skipif(STDLIB, reason="CPython 3.14+: the stdlib's own module runs calls, not our backend")
+@pytest.mark.skipif(
+    STDLIB, reason="CPython 3.14+: the stdlib's own module runs calls, not our backend"
+)
 def test_runs_given_back_while_another_thread_starts_one():
     # Threads give their run entry back without the guard's lock (one C call, so that
     # Ctrl-C cannot leave an interpreter marked running), while a thread starting a run
