@@ -21,7 +21,7 @@ from concurrent.futures.thread import BrokenThreadPool
 import pytest
 
 import interpreters_pep734 as interpreters
-from conftest import STDLIB, run_script_file
+from conftest import STDLIB, run_python, run_script_file
 from interpreters_pep734.futures import BrokenInterpreterPool, InterpreterPoolExecutor
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -761,3 +761,72 @@ def test_asyncio_cancelled_call_does_not_call_back():
         time.sleep(0.3)
     assert fut.cancelled()
     assert calls == []
+
+
+# -- what the executor takes from concurrent.futures' internals ------------------------------
+
+NOT_OUR_EXECUTOR = pytest.mark.skipif(
+    STDLIB,
+    reason="CPython 3.14+: the stdlib's InterpreterPoolExecutor is handed out; nothing "
+    "imports this package's executor or its concurrent.futures seam",
+)
+
+
+@NOT_OUR_EXECUTOR
+def test_thread_pool_seam_finds_every_internal_it_needs():
+    from interpreters_pep734._backend import _thread_pool
+
+    assert _thread_pool.missing() == []
+    assert _thread_pool.interpreter_shutting_down() is False
+    lock = _thread_pool.global_shutdown_lock()
+    with lock:
+        assert lock.locked()
+    first = _thread_pool.next_pool_number()
+    assert _thread_pool.next_pool_number() == first + 1
+    pool = InterpreterPoolExecutor()
+    try:
+        assert pool._thread_name_prefix == f"InterpreterPoolExecutor-{first + 2}"
+        for name in _thread_pool.POOL_ATTRIBUTES:
+            assert hasattr(pool, name), name
+    finally:
+        pool.shutdown()
+
+
+@NOT_OUR_EXECUTOR
+def test_thread_pool_seam_joins_our_workers_at_exit():
+    import concurrent.futures.thread
+
+    with make_pool() as pool:
+        pool.submit(int).result(timeout=TIMEOUT)
+        (worker,) = pool._threads
+        assert concurrent.futures.thread._threads_queues[worker] is pool._work_queue
+
+
+@NOT_OUR_EXECUTOR
+@pytest.mark.parametrize(
+    ("remove", "named"),
+    [
+        (
+            "del concurrent.futures.thread._threads_queues",
+            "concurrent.futures.thread._threads_queues",
+        ),
+        ("del ThreadPoolExecutor._counter", "ThreadPoolExecutor._counter"),
+        ("del Future._Future__get_result", "concurrent.futures.Future.__get_result"),
+    ],
+)
+def test_executor_import_names_a_missing_internal(remove, named):
+    proc = run_python(
+        f"""
+        import concurrent.futures.thread
+        from concurrent.futures import Future, ThreadPoolExecutor
+        {remove}
+        try:
+            from interpreters_pep734 import futures
+        except ImportError as exc:
+            print(exc)
+        """
+    )
+    assert proc.stdout == (
+        "interpreters_pep734's InterpreterPoolExecutor builds on internals of "
+        f"concurrent.futures that this Python does not have: {named}\n"
+    )
