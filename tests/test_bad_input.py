@@ -7,7 +7,6 @@ items round-trip equal, and natively shareable values keep their exact type.
 """
 
 import gc
-import threading
 
 import pytest
 from hypothesis import given
@@ -112,13 +111,6 @@ def closed():
     interp = interpreters.create()
     interp.close()
     return interp
-
-
-@pytest.fixture
-def thread_exceptions(monkeypatch):
-    caught = []
-    monkeypatch.setattr(threading, "excepthook", caught.append)
-    return caught
 
 
 # -- module functions -------------------------------------------------------------------------

@@ -566,13 +566,6 @@ def test_main_function_added_dynamically_is_not_shareable(main_script_run):
 # -- call_in_thread ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def thread_exceptions(monkeypatch):
-    caught = []
-    monkeypatch.setattr(threading, "excepthook", caught.append)
-    return caught
-
-
 def test_call_in_thread_returns_a_started_non_daemon_thread(target, thread_exceptions):
     queue = interpreters.create_queue()
 

@@ -6,14 +6,9 @@ and the interpreter stays usable.  Every scenario runs in a fresh process (``run
 that a crash is a failed test.  Iteration counts grow with ``STRESS_SCALE`` (default 1).
 """
 
-import os
-
 import pytest
 
-from conftest import SLOWDOWN, STDLIB, run_python_json
-
-SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
-CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
+from conftest import CHILD_TIMEOUT, SCALE, STDLIB, run_python_json
 
 pytestmark = pytest.mark.timeout(CHILD_TIMEOUT + 30)
 
