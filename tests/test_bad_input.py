@@ -1,4 +1,4 @@
-"""Bad input to every public function and method (issue 5, item 2).
+"""Bad input to every public function and method.
 
 Each case expects the exception CPython 3.14 raises (these tests run against the stdlib on
 3.14+) and then checks that the interpreter, queue or pool is still usable.  The property

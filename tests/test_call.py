@@ -1,4 +1,5 @@
-"""``Interpreter.call`` and ``Interpreter.call_in_thread`` (checklist items 58-76).
+"""``Interpreter.call`` and ``Interpreter.call_in_thread``: what can be called, what comes
+back, what cannot be called, and failures in the target.
 
 Callables that cannot travel as stateless functions are pickled by reference, so most of
 them live in ``_xidefs`` and the target gets that directory on its ``sys.path`` first.

@@ -1,4 +1,4 @@
-"""Programs from outside that crashed, hung or lost data (issue 11), each run as written.
+"""Programs from outside that crashed, hung or lost data, each run as written.
 
 Every scenario runs in a fresh process, several times where it is a race.
 """

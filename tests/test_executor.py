@@ -1,5 +1,6 @@
-"""InterpreterPoolExecutor: checklist items 106-119 of the 3.14 design note, plus the generic
-executor behaviours (submit, map, shutdown, worker reuse, errors and their causes).
+"""InterpreterPoolExecutor: the constructor and initializer, submit, map, shutdown, worker
+reuse, what may be submitted, exceptions from tasks and their causes, queues as arguments,
+and asyncio.
 
 Tasks are module-level functions of this module, builtins, or ``__main__`` functions of scripts
 run in a subprocess: a worker unpickles a task by reference, so it imports this module.
@@ -388,7 +389,7 @@ def test_context_manager_closes_every_worker_interpreter():
     assert interp_ids() == before
 
 
-# --- threads and workers (114, 116) -----------------------------------------------------------
+# --- threads and workers ----------------------------------------------------------------------
 
 
 def test_saturation_never_more_threads_than_max_workers():
@@ -426,7 +427,7 @@ def test_idle_worker_is_reused():
         assert len(pool_threads(prefix)) == 1
 
 
-# --- initializer (106-110) ----------------------------------------------------------------
+# --- initializer --------------------------------------------------------------------------
 
 
 def test_initializer_runs_in_each_worker_before_tasks():
@@ -588,7 +589,7 @@ def test_script_submit_not_supported():
         assert pool.submit(abs, -3).result(timeout=TIMEOUT) == 3
 
 
-# --- what may be submitted (111, 112, 117) ----------------------------------------------------
+# --- what may be submitted --------------------------------------------------------------------
 
 
 def test_submit_closure_not_shareable():
@@ -656,7 +657,7 @@ def test_pickle_fails_on_loads_gives_not_shareable(how):
         assert pool.submit(abs, -6).result(timeout=TIMEOUT) == 6
 
 
-# --- exceptions from tasks (113) -----------------------------------------------------------------
+# --- exceptions from tasks -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("exctype", [Exception, ValueError, SpamError])
@@ -688,7 +689,7 @@ def test_unpicklable_exception_gives_execution_failed():
     assert excinfo.msg == "boom"
 
 
-# --- queues passed as arguments (115) ------------------------------------------------------------
+# --- queues passed as arguments ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("max_workers", [1, 2, None])
@@ -713,7 +714,7 @@ def test_tasks_using_queues_do_not_deadlock(max_workers):
         pool.shutdown(wait=True)
 
 
-# --- asyncio (118) -------------------------------------------------------------------------
+# --- asyncio -------------------------------------------------------------------------------
 
 
 def test_asyncio_run_in_executor():

@@ -91,7 +91,7 @@ def test_close_while_a_call_is_running(kind, closer):
     "Interpreter.close() races a call() that is starting in another thread",
 )
 def test_close_racing_a_call_that_is_starting():
-    # The "interpreter starts running while it is being destroyed" edge of issue 5.
+    # The edge where an interpreter starts running while it is being destroyed.
     # Acceptable: the close wins (the call then raises InterpreterNotFoundError, as a call on
     # a closed interpreter does), or the call wins (the close raises 3.14's
     # InterpreterError('interpreter running'), or succeeds after the call finished).

@@ -219,7 +219,7 @@ def test_fresh_pools_whose_workers_import_beside_each_other_under_load():
     # once; at shutdown both interpreters are destroyed at once.  Two busy processes keep
     # both cores loaded meanwhile, as on the CI machine where it happened.  Each child
     # run is a separate process, so a crash fails this test and nothing else.  The abort
-    # has not been brought back on demand yet (issue 17): this keeps its pattern watched.
+    # has not been brought back on demand yet: this keeps its pattern watched.
     runs, cycles = 2 * SCALE, 3  # nox -s stress: 10 runs of 3
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
