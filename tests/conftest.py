@@ -28,6 +28,12 @@ STDLIB = _backend.STDLIB
 DEBUG_BUILD = hasattr(sys, "gettotalrefcount")
 SLOWDOWN = 4 if DEBUG_BUILD else 1
 
+#: How much more work the stress tests (tests/stress/) do: the ``STRESS_SCALE`` environment
+#: variable, default 1 (``nox -s stress`` sets it larger).
+SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
+#: The bound, in seconds, on one stress scenario's child process: past it, a hang.
+CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
+
 #: True where a memoryview crosses zero-copy, as in 3.14.
 SHARES_BUFFERS = STDLIB or bool(getattr(_backend.BACKEND, "shares_buffers", False))
 NO_BUFFER_SHARING = (
@@ -49,6 +55,15 @@ def interp():
         it.close()
     except interpreters.InterpreterNotFoundError:
         pass
+
+
+@pytest.fixture
+def thread_exceptions(monkeypatch):
+    """The exceptions that escape threads during the test (``threading.excepthook``'s
+    arguments), instead of their being printed."""
+    caught = []
+    monkeypatch.setattr(threading, "excepthook", caught.append)
+    return caught
 
 
 @pytest.fixture(autouse=True)

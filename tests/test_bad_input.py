@@ -1,4 +1,4 @@
-"""Bad input to every public function and method (issue 5, item 2).
+"""Bad input to every public function and method.
 
 Each case expects the exception CPython 3.14 raises (these tests run against the stdlib on
 3.14+) and then checks that the interpreter, queue or pool is still usable.  The property
@@ -7,7 +7,6 @@ items round-trip equal, and natively shareable values keep their exact type.
 """
 
 import gc
-import threading
 
 import pytest
 from hypothesis import given
@@ -112,13 +111,6 @@ def closed():
     interp = interpreters.create()
     interp.close()
     return interp
-
-
-@pytest.fixture
-def thread_exceptions(monkeypatch):
-    caught = []
-    monkeypatch.setattr(threading, "excepthook", caught.append)
-    return caught
 
 
 # -- module functions -------------------------------------------------------------------------

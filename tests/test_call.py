@@ -1,4 +1,5 @@
-"""``Interpreter.call`` and ``Interpreter.call_in_thread`` (checklist items 58-76).
+"""``Interpreter.call`` and ``Interpreter.call_in_thread``: what can be called, what comes
+back, what cannot be called, and failures in the target.
 
 Callables that cannot travel as stateless functions are pickled by reference, so most of
 them live in ``_xidefs`` and the target gets that directory on its ``sys.path`` first.
@@ -564,13 +565,6 @@ def test_main_function_added_dynamically_is_not_shareable(main_script_run):
 
 
 # -- call_in_thread ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def thread_exceptions(monkeypatch):
-    caught = []
-    monkeypatch.setattr(threading, "excepthook", caught.append)
-    return caught
 
 
 def test_call_in_thread_returns_a_started_non_daemon_thread(target, thread_exceptions):

@@ -1,4 +1,4 @@
-"""Programs from outside that crashed, hung or lost data (issue 11), each run as written.
+"""Programs from outside that crashed, hung or lost data, each run as written.
 
 Every scenario runs in a fresh process, several times where it is a race.
 """
@@ -140,8 +140,8 @@ def test_memory_follows_live_queues_not_ids_ever_used():
     # created afterwards read the capacity from the shared mapping.
     proc = run_python(
         """
-        from interpreters_pep734._backend import _py312
-        _py312._QUEUE_SLOTS = 8
+        from interpreters_pep734._backend import _py312_shared
+        _py312_shared._QUEUE_SLOTS = 8
         import interpreters_pep734 as interpreters
         from interpreters_pep734 import _queues
 
@@ -170,10 +170,10 @@ def test_memory_follows_live_queues_not_ids_ever_used():
 @ONLY_PY312
 @pytest.mark.parametrize("key", [0, 1, 2**20, 2**20 + 1, 2**31 + 5, 2**62])
 def test_shared_table_takes_ids_of_any_size(key):
-    from interpreters_pep734._backend import _py312
+    from interpreters_pep734._backend import _py312_shared as shared
 
     fields = (("value", "q", 8),)
-    table = _py312._Table(memoryview(bytearray(_py312._table_size(4, fields))), 4, fields)
+    table = shared._Table(memoryview(bytearray(shared._table_size(4, fields))), 4, fields)
     others = [key + 8 * i for i in range(1, 4)]  # same buckets: collisions
     slots = {k: table.add(k, lambda: set()) for k in [key, *others]}
     assert sorted(slots.values()) == [0, 1, 2, 3]

@@ -1,5 +1,6 @@
-"""InterpreterPoolExecutor: checklist items 106-119 of the 3.14 design note, plus the generic
-executor behaviours (submit, map, shutdown, worker reuse, errors and their causes).
+"""InterpreterPoolExecutor: the constructor and initializer, submit, map, shutdown, worker
+reuse, what may be submitted, exceptions from tasks and their causes, queues as arguments,
+and asyncio.
 
 Tasks are module-level functions of this module, builtins, or ``__main__`` functions of scripts
 run in a subprocess: a worker unpickles a task by reference, so it imports this module.
@@ -21,7 +22,7 @@ from concurrent.futures.thread import BrokenThreadPool
 import pytest
 
 import interpreters_pep734 as interpreters
-from conftest import STDLIB, run_script_file
+from conftest import STDLIB, run_python, run_script_file
 from interpreters_pep734.futures import BrokenInterpreterPool, InterpreterPoolExecutor
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -388,7 +389,7 @@ def test_context_manager_closes_every_worker_interpreter():
     assert interp_ids() == before
 
 
-# --- threads and workers (114, 116) -----------------------------------------------------------
+# --- threads and workers ----------------------------------------------------------------------
 
 
 def test_saturation_never_more_threads_than_max_workers():
@@ -426,7 +427,7 @@ def test_idle_worker_is_reused():
         assert len(pool_threads(prefix)) == 1
 
 
-# --- initializer (106-110) ----------------------------------------------------------------
+# --- initializer --------------------------------------------------------------------------
 
 
 def test_initializer_runs_in_each_worker_before_tasks():
@@ -588,7 +589,7 @@ def test_script_submit_not_supported():
         assert pool.submit(abs, -3).result(timeout=TIMEOUT) == 3
 
 
-# --- what may be submitted (111, 112, 117) ----------------------------------------------------
+# --- what may be submitted --------------------------------------------------------------------
 
 
 def test_submit_closure_not_shareable():
@@ -656,7 +657,7 @@ def test_pickle_fails_on_loads_gives_not_shareable(how):
         assert pool.submit(abs, -6).result(timeout=TIMEOUT) == 6
 
 
-# --- exceptions from tasks (113) -----------------------------------------------------------------
+# --- exceptions from tasks -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("exctype", [Exception, ValueError, SpamError])
@@ -688,7 +689,7 @@ def test_unpicklable_exception_gives_execution_failed():
     assert excinfo.msg == "boom"
 
 
-# --- queues passed as arguments (115) ------------------------------------------------------------
+# --- queues passed as arguments ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("max_workers", [1, 2, None])
@@ -713,7 +714,7 @@ def test_tasks_using_queues_do_not_deadlock(max_workers):
         pool.shutdown(wait=True)
 
 
-# --- asyncio (118) -------------------------------------------------------------------------
+# --- asyncio -------------------------------------------------------------------------------
 
 
 def test_asyncio_run_in_executor():
@@ -761,3 +762,72 @@ def test_asyncio_cancelled_call_does_not_call_back():
         time.sleep(0.3)
     assert fut.cancelled()
     assert calls == []
+
+
+# -- what the executor takes from concurrent.futures' internals ------------------------------
+
+NOT_OUR_EXECUTOR = pytest.mark.skipif(
+    STDLIB,
+    reason="CPython 3.14+: the stdlib's InterpreterPoolExecutor is handed out; nothing "
+    "imports this package's executor or its concurrent.futures seam",
+)
+
+
+@NOT_OUR_EXECUTOR
+def test_thread_pool_seam_finds_every_internal_it_needs():
+    from interpreters_pep734._backend import _thread_pool
+
+    assert _thread_pool.missing() == []
+    assert _thread_pool.interpreter_shutting_down() is False
+    lock = _thread_pool.global_shutdown_lock()
+    with lock:
+        assert lock.locked()
+    first = _thread_pool.next_pool_number()
+    assert _thread_pool.next_pool_number() == first + 1
+    pool = InterpreterPoolExecutor()
+    try:
+        assert pool._thread_name_prefix == f"InterpreterPoolExecutor-{first + 2}"
+        for name in _thread_pool.POOL_ATTRIBUTES:
+            assert hasattr(pool, name), name
+    finally:
+        pool.shutdown()
+
+
+@NOT_OUR_EXECUTOR
+def test_thread_pool_seam_joins_our_workers_at_exit():
+    import concurrent.futures.thread
+
+    with make_pool() as pool:
+        pool.submit(int).result(timeout=TIMEOUT)
+        (worker,) = pool._threads
+        assert concurrent.futures.thread._threads_queues[worker] is pool._work_queue
+
+
+@NOT_OUR_EXECUTOR
+@pytest.mark.parametrize(
+    ("remove", "named"),
+    [
+        (
+            "del concurrent.futures.thread._threads_queues",
+            "concurrent.futures.thread._threads_queues",
+        ),
+        ("del ThreadPoolExecutor._counter", "ThreadPoolExecutor._counter"),
+        ("del Future._Future__get_result", "concurrent.futures.Future.__get_result"),
+    ],
+)
+def test_executor_import_names_a_missing_internal(remove, named):
+    proc = run_python(
+        f"""
+        import concurrent.futures.thread
+        from concurrent.futures import Future, ThreadPoolExecutor
+        {remove}
+        try:
+            from interpreters_pep734 import futures
+        except ImportError as exc:
+            print(exc)
+        """
+    )
+    assert proc.stdout == (
+        "interpreters_pep734's InterpreterPoolExecutor builds on internals of "
+        f"concurrent.futures that this Python does not have: {named}\n"
+    )

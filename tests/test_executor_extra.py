@@ -1,5 +1,5 @@
-"""InterpreterPoolExecutor beyond the 3.14 checklist: sys.path in workers (cpython #126714) and
-a clear error for a task whose module cannot be loaded in a subinterpreter."""
+"""InterpreterPoolExecutor: sys.path in workers (cpython #126714) and a clear error for a
+task whose module cannot be loaded in a subinterpreter."""
 
 from __future__ import annotations
 

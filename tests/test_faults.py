@@ -1,4 +1,4 @@
-"""Faults inside the target interpreter (issue 5, item 3).
+"""Faults inside the target interpreter.
 
 ``sys.exit()``, ``KeyboardInterrupt``, ``MemoryError``, runaway recursion, a thread left
 deadlocked and an extension module that refuses subinterpreters: each comes back as

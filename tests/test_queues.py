@@ -1,10 +1,11 @@
-"""Cross-interpreter queues: checklist items 80-105 of api-3.14.md §5 (behaviour of §2).
+"""Cross-interpreter queues: lifetime, creation, operations in one interpreter and across
+interpreters, items whose interpreter is destroyed, and threads.
 
 Everything goes through the public API: ``interpreters.create_queue``/``Queue``/``QueueEmpty``/
-``QueueFull`` and the private-but-mirrored ``_queues`` module for the rest.  The low-level
-items (80, 81) are expressed as "a queue exists while some ``Queue`` object, in some
-interpreter, or some queued reference to it exists": it shows up in ``_queues.list_all()``
-and ``Queue(id)`` finds it.
+``QueueFull`` and the private-but-mirrored ``_queues`` module for the rest.  A queue's lifetime
+is expressed as "a queue exists while some ``Queue`` object, in some interpreter, or some
+queued reference to it exists": it shows up in ``_queues.list_all()`` and ``Queue(id)``
+finds it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def producer(queue: interpreters.Queue, puts: str) -> interpreters.Interpreter:
     return interp
 
 
-# --- 80, 81: a queue's lifetime ------------------------------------------------------------
+# --- a queue's lifetime --------------------------------------------------------------------
 
 
 def test_queue_is_gone_once_its_last_queue_object_is_gone():
@@ -157,7 +158,7 @@ def test_queue_created_in_a_subinterpreter_is_listed_in_main(interp):
     assert made_id not in live_ids()
 
 
-# --- 82, 83: module reload, process exit --------------------------------------------------
+# --- module reload, process exit ----------------------------------------------------------
 
 
 def test_reloading_the_queue_module_keeps_queues_working():
@@ -240,7 +241,7 @@ def test_exiting_with_live_queues_prints_nothing():
     assert proc.stderr == ""
 
 
-# --- 84, 86, 87: creation and the Queue object ---------------------------------------------
+# --- creation and the Queue object ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -306,7 +307,7 @@ def test_pickle_round_trip_gives_back_the_same_queue(protocol):
     assert pickle.loads(pickle.dumps(q, protocol)) is q
 
 
-# --- 88-95: operations in one interpreter --------------------------------------------------
+# --- operations in one interpreter ---------------------------------------------------------
 
 
 def test_empty():
@@ -513,7 +514,7 @@ def test_exception_classes():
         q.get_nowait()
 
 
-# --- 85, 96, 97: across interpreters -------------------------------------------------------
+# --- across interpreters -------------------------------------------------------------------
 
 
 def test_queue_put_into_a_queue_is_the_same_object():
@@ -620,7 +621,7 @@ def test_pickled_items_cross_interpreters(interp):
     assert q.get() == {1, 2}
 
 
-# --- 98-103: items whose interpreter is destroyed ------------------------------------------
+# --- items whose interpreter is destroyed --------------------------------------------------
 
 
 def test_unbound_default_replaces_the_item_with_UNBOUND():
@@ -864,7 +865,7 @@ def test_unsupported_unbound_ops_are_rejected():
     assert q.qsize() == 0
 
 
-# --- 104, 105: threads; block=False and positional block -----------------------------------
+# --- threads; block=False and positional block ---------------------------------------------
 
 
 def test_put_and_get_in_different_threads():

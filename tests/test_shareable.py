@@ -1,4 +1,4 @@
-"""``is_shareable`` and round trips of values through ``call()`` (checklist items 59-62, 78-79).
+"""``is_shareable`` and round trips of values through ``call()``.
 
 What ``is_shareable`` says is "can this go over natively"; ``call()`` arguments and results
 also fall back to stateless-function marshalling and then to pickle.

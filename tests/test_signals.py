@@ -1,4 +1,4 @@
-"""Ctrl-C (SIGINT) while the main thread is blocked (issue 5, item 4).
+"""Ctrl-C (SIGINT) while the main thread is blocked.
 
 Each case runs a child process that prints ``ready`` and then blocks in ``call()``,
 ``Queue.get()``/``put()`` or ``executor.map()``; the test sends SIGINT and checks that a

@@ -7,7 +7,8 @@ The ``ThreadPoolExecutor`` of 3.12 and 3.13 calls the initializer and the tasks 
 its worker threads; 3.14 made that pluggable (``prepare_context`` and worker contexts).  This
 module keeps the inherited parts that did not change (the work queue, ``shutdown()``,
 ``_idle_semaphore``, the exit hook of ``concurrent.futures.thread``) and brings its own
-``submit()``, worker loop and worker context.
+``submit()``, worker loop and worker context.  Every private name of ``concurrent.futures``
+it shares with them is reached through ``_backend._thread_pool``, which checks them.
 
 Differences from 3.14, all in the user's favour:
 
@@ -31,7 +32,6 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import _base
-from concurrent.futures import thread as _thread
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -42,6 +42,7 @@ from typing import (
     overload,
 )
 
+from ._backend import _thread_pool
 from ._task import _run_task, _TaskFailed
 
 if TYPE_CHECKING:
@@ -57,12 +58,6 @@ _Ts = TypeVarTuple("_Ts")
 _Task = tuple[Any, tuple[Any, ...], dict[str, Any]]
 
 _INIT_FAILED = "A thread initializer failed, the thread pool is not usable anymore"
-
-
-# -- inside the worker's interpreter --------------------------------------------------------
-
-
-# -- in the pool's interpreter ---------------------------------------------------------------
 
 
 class _WorkerContext:
@@ -172,7 +167,7 @@ def _worker(
                 continue
             # A wake-up: leave if the process is exiting or the pool is gone or shut down.
             executor = executor_ref()
-            if _thread._shutdown or executor is None or executor._shutdown:
+            if _thread_pool.interpreter_shutting_down() or executor is None or executor._shutdown:
                 if executor is not None:
                     executor._shutdown = True
                 work_queue.put(None)  # pass the wake-up on to the next worker
@@ -196,11 +191,11 @@ def _default_max_workers() -> int:
     return min(32, (count or 1) + 4)
 
 
-class BrokenInterpreterPool(_thread.BrokenThreadPool):
+class BrokenInterpreterPool(_thread_pool.BrokenThreadPool):
     """The pool is unusable: setting up a worker (its interpreter, its initializer) failed."""
 
 
-class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
+class InterpreterPoolExecutor(_thread_pool.ThreadPoolExecutor):
     """A ``ThreadPoolExecutor`` whose workers each run calls in their own interpreter."""
 
     BROKEN: type[BrokenInterpreterPool] = BrokenInterpreterPool
@@ -252,9 +247,8 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
 
         # Here, not only in create(): the workers create their interpreters in other threads.
         _transfer.check_not_rerunning_main()
-        # _counter: ThreadPoolExecutor's, shared by every pool (missing from typeshed).
-        counter: Callable[[], int] = self._counter  # type: ignore[attr-defined]
-        thread_name_prefix = thread_name_prefix or f"InterpreterPoolExecutor-{counter()}"
+        if not thread_name_prefix:
+            thread_name_prefix = f"InterpreterPoolExecutor-{_thread_pool.next_pool_number()}"
         if max_workers is None:
             max_workers = _default_max_workers()
         # The base class checks max_workers.  The initializer is not given to it: it would
@@ -268,12 +262,12 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
     def submit(
         self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
     ) -> _base.Future[_T]:
-        with self._shutdown_lock, _thread._global_shutdown_lock:
+        with self._shutdown_lock, _thread_pool.global_shutdown_lock():
             if self._broken:
                 raise BrokenInterpreterPool(self._broken)
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
-            if _thread._shutdown:
+            if _thread_pool.interpreter_shutting_down():
                 raise RuntimeError("cannot schedule new futures after interpreter shutdown")
             if isinstance(fn, str):
                 raise TypeError("scripts not supported")
@@ -337,11 +331,7 @@ class InterpreterPoolExecutor(_thread.ThreadPoolExecutor):
             )
             thread.start()
             cast("set[threading.Thread]", self._threads).add(thread)
-            # Joined by concurrent.futures.thread's exit hook (threading._register_atexit).
-            threads_queues = cast(
-                "weakref.WeakKeyDictionary[threading.Thread, Any]", _thread._threads_queues
-            )
-            threads_queues[thread] = self._work_queue
+            _thread_pool.join_at_exit(thread, self._work_queue)
 
     def _initializer_failed(self) -> None:
         with self._shutdown_lock:

@@ -6,14 +6,9 @@ and the interpreter stays usable.  Every scenario runs in a fresh process (``run
 that a crash is a failed test.  Iteration counts grow with ``STRESS_SCALE`` (default 1).
 """
 
-import os
-
 import pytest
 
-from conftest import SLOWDOWN, STDLIB, run_python_json
-
-SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
-CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
+from conftest import CHILD_TIMEOUT, SCALE, STDLIB, run_python_json
 
 pytestmark = pytest.mark.timeout(CHILD_TIMEOUT + 30)
 
@@ -96,7 +91,7 @@ def test_close_while_a_call_is_running(kind, closer):
     "Interpreter.close() races a call() that is starting in another thread",
 )
 def test_close_racing_a_call_that_is_starting():
-    # The "interpreter starts running while it is being destroyed" edge of issue 5.
+    # The edge where an interpreter starts running while it is being destroyed.
     # Acceptable: the close wins (the call then raises InterpreterNotFoundError, as a call on
     # a closed interpreter does), or the call wins (the close raises 3.14's
     # InterpreterError('interpreter running'), or succeeds after the call finished).

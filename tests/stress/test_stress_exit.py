@@ -6,15 +6,12 @@ print nothing on stderr but 3.14's own warning, "RuntimeWarning: remaining subin
 which this package gives too before it closes them.
 """
 
-import os
 import textwrap
 
 import pytest
 
-from conftest import SLOWDOWN, run_python
+from conftest import CHILD_TIMEOUT, SCALE, run_python
 
-SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
-CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
 EXIT_WARNING = (
     "<sys>:0: RuntimeWarning: remaining subinterpreters; close them with Interpreter.close()"
 )

@@ -10,13 +10,11 @@ and bounds what this package's operations add on top.  On 3.14+ the bound is abs
 """
 
 import json
-import os
 
 import pytest
 
-from conftest import DEBUG_BUILD, SLOWDOWN, STDLIB, run_python
+from conftest import CHILD_TIMEOUT, DEBUG_BUILD, SCALE, STDLIB, run_python
 
-SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
 CYCLES = 200 * SCALE
 BOUND_MB = 50  # 3.14 grows by well under 1 MB over 1,000 cycles
 # What this package adds per cycle is 0-60 KB, but CPython's own retention (~3 MB a cycle)
@@ -26,9 +24,11 @@ BOUND_MB = 50  # 3.14 grows by well under 1 MB over 1,000 cycles
 # The bound sits well above that noise and far below a leaked interpreter (~3 MB a cycle,
 # which the id check below also catches).
 ADDED_BOUND_KB_PER_CYCLE = 512
-CHILD_TIMEOUT = 90 * SCALE * SLOWDOWN
+# Three times the other scenarios' bound: the child runs CYCLES create/close cycles twice,
+# the package's and the bare low-level baseline.
+MEMORY_CHILD_TIMEOUT = 3 * CHILD_TIMEOUT
 
-pytestmark = pytest.mark.timeout(2 * CHILD_TIMEOUT + 30)
+pytestmark = pytest.mark.timeout(2 * MEMORY_CHILD_TIMEOUT + 30)
 
 CHILD = """
 import gc, json, sys, time
@@ -98,7 +98,7 @@ print(json.dumps(result))
 @pytest.mark.parametrize("use", ["bare", "exec and call"])
 def test_create_close_cycles_do_not_grow_memory(use):
     proc = run_python(
-        CHILD, use, str(CYCLES), "none" if STDLIB else "baseline", timeout=2 * CHILD_TIMEOUT
+        CHILD, use, str(CYCLES), "none" if STDLIB else "baseline", timeout=2 * MEMORY_CHILD_TIMEOUT
     )
     result = json.loads(proc.stdout.splitlines()[-1])
     ours = result["ours"]

@@ -4,14 +4,9 @@ Tasks are builtins, so that a worker needs nothing importable.  Every scenario r
 process (``run_python``).  Task counts grow with ``STRESS_SCALE`` (default 1).
 """
 
-import os
-
 import pytest
 
-from conftest import SLOWDOWN, run_python_json
-
-SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
-CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
+from conftest import CHILD_TIMEOUT, SCALE, run_python_json
 
 pytestmark = pytest.mark.timeout(CHILD_TIMEOUT + 30)
 

@@ -7,12 +7,11 @@ it.  Iteration counts grow with the ``STRESS_SCALE`` environment variable (defau
 ``nox -s stress`` session sets it larger).
 """
 
-import os
 import re
 
 import pytest
 
-from conftest import DEBUG_BUILD, SLOWDOWN, STDLIB, run_python_json
+from conftest import CHILD_TIMEOUT, DEBUG_BUILD, SCALE, STDLIB, run_python_json
 
 
 def stderr_lines(stderr):
@@ -24,9 +23,6 @@ def stderr_lines(stderr):
         lines = [line for line in lines if not re.fullmatch(r"queue \d+ still exists", line)]
     return lines
 
-
-SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
-CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
 
 pytestmark = pytest.mark.timeout(CHILD_TIMEOUT + 30)
 

@@ -1,0 +1,312 @@
+"""CPython 3.12: ``concurrent.interpreters._queues`` emulated over channels.
+
+3.12 has channels (``_xxinterpchannels``), not queues: a queue here is one channel, whose
+item count, maxsize and default unbound op live in the process-wide shared mapping
+(``_py312_shared``), and whose lifetime is that of its ChannelIDs.  3.12's channels drop
+a destroyed interpreter's items silently; :meth:`Py312Queues._unbind_items` applies the
+unbound ops first.
+
+:class:`Py312Queues` is the queue half of ``Py312Backend`` (which inherits it): the
+backend's ``__init__`` and ``after_fork_in_child`` set up the state declared below, and
+its interpreter lifecycle calls ``_unbind_items`` before an interpreter goes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import marshal
+import os
+
+from .. import _transfer
+from .._errors import QueueEmpty, QueueError, QueueFull, QueueNotFoundError
+from . import _common
+from ._py312_shared import _live_channels
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import threading
+    from typing import Any
+
+    from ._py312_shared import _Shared
+
+# Private module without stubs.
+_xxinterpchannels: Any = importlib.import_module("_xxinterpchannels")
+
+
+def _create_channel() -> Any:
+    """A new channel and its first ChannelID.
+
+    CPython 3.12.1 destroys a channel when its last ChannelID is freed, and a channel has
+    none between its creation and the ChannelID ``create()`` then makes: if another
+    interpreter lists the channels in that window (``list_all()`` makes a ChannelID for
+    each and frees it), the new channel is destroyed and ``create()`` raises
+    ChannelNotFoundError.  Nobody knew that id yet: make another channel.
+    """
+    for _ in range(100):
+        try:
+            return _xxinterpchannels.create()
+        except _xxinterpchannels.ChannelNotFoundError:
+            continue
+    return _xxinterpchannels.create()
+
+
+class Py312Queues:
+    """The queue operations of the 3.12 backend (see the module docstring)."""
+
+    # Set by Py312Backend.__init__ and after_fork_in_child (see there).
+    _shared_state: _Shared | None
+    _refs_lock: threading.Lock
+    _current_id: int
+    _channel_refs: dict[int, list[Any]]
+    _newborn_channels: dict[int, Any]
+    _queue_slots: dict[int, int]
+    _held: dict[int, list[Any]]
+    _gone_at_fork: set[int]
+
+    if TYPE_CHECKING:
+
+        @property
+        def _shared(self) -> _Shared: ...
+
+    # A queue is a channel; its counts are in shared memory.
+    # A channel item is marshal((sender id, unbound op, pickled, value)); a marker left for
+    # an item whose interpreter was destroyed has sender -1 and value None.
+
+    queue_native_errors: tuple[type[Exception], ...] = ()  # put/get raise ours only
+
+    @staticmethod
+    def translate_queue_error(exc: Exception) -> Exception:
+        return exc
+
+    def queue_register(self, queue_type: type, empty: type, full: type) -> None:
+        pass  # Queue crosses by pickle (a reference to the same queue) on 3.12
+
+    def _check_queue(self, qid: int) -> int:
+        """The slot of a live queue; QueueNotFoundError if there is none."""
+        qid = _common.check_qid(qid)
+        slot = self._queue_slots.get(qid)
+        if slot is not None:
+            return slot  # a Queue object here holds it: alive
+        shared = self._shared
+        with shared:
+            slot = shared.queues.find(qid)
+        if slot < 0:
+            raise QueueNotFoundError(f"queue {qid} not found")
+        try:
+            # Alive?  Only sweeps drop a destroyed channel's slot.  (Safe to make and drop:
+            # a queue in the table always has a ChannelID somewhere until it is destroyed.)
+            _xxinterpchannels._channel_id(qid)
+        except _xxinterpchannels.ChannelError:
+            raise QueueNotFoundError(f"queue {qid} not found") from None
+        return slot
+
+    def queue_create(self, maxsize: int, unboundop: int) -> int:
+        if not -(2**63) <= maxsize < 2**63:
+            raise OverflowError("Python int too large to convert to C ssize_t")
+        channel = _create_channel()
+        qid = int(channel)
+        shared = self._shared
+        with shared:
+            shared.add_queue(qid, maxsize, unboundop)
+        with self._refs_lock:
+            self._newborn_channels[qid] = channel
+        return qid
+
+    def queue_release_creation(self, qid: int) -> None:
+        with self._refs_lock:
+            self._newborn_channels.pop(qid, None)
+
+    def queue_bind(self, qid: int) -> None:
+        # Queue(id) validates here, once; the other operations take the id as valid.
+        slot = self._check_queue(qid)
+        try:
+            channel = _xxinterpchannels._channel_id(qid)
+        except _xxinterpchannels.ChannelError:
+            raise QueueNotFoundError(f"queue {qid} not found") from None
+        with self._refs_lock:
+            self._channel_refs.setdefault(qid, []).append(channel)
+            self._queue_slots[qid] = slot
+
+    def queue_hold(self, qid: int) -> None:
+        try:
+            channel = _xxinterpchannels._channel_id(qid)
+        except _xxinterpchannels.ChannelError:
+            raise QueueNotFoundError(f"queue {qid} not found") from None
+        with self._refs_lock:
+            self._held.setdefault(qid, []).append(channel)
+
+    def queue_unhold(self, qid: int) -> None:
+        # The hold is a ChannelID in the putter's interpreter, which only it can drop:
+        # count the release in shared memory; the holder drops it at its next queue use.
+        shared = self._shared
+        with shared:
+            slot = shared.queues.find(qid)  # the hold keeps the queue, and its slot, alive
+            if slot >= 0:
+                shared.unheld[slot] += 1
+        if self._held:
+            self._drop_unheld()
+
+    def _drop_unheld(self) -> None:
+        shared = self._shared
+        dropped = []
+        with self._refs_lock:
+            for qid, channels in list(self._held.items()):
+                with shared:
+                    slot = shared.queues.find(qid)
+                    count = min(shared.unheld[slot], len(channels)) if slot >= 0 else 0
+                    if count:
+                        shared.unheld[slot] -= count
+                for _ in range(count):
+                    dropped.append(channels.pop())
+                if not channels:
+                    del self._held[qid]
+        del dropped  # outside the locks: the last ChannelID destroys its channel
+
+    def queue_release(self, qid: int) -> None:
+        if self._held:
+            self._drop_unheld()
+        with self._refs_lock:
+            channels = self._channel_refs.get(qid)
+            if not channels:
+                if qid in self._gone_at_fork:
+                    raise QueueNotFoundError(f"queue {qid} not found")
+                raise QueueError(f"queue {qid} never bound")
+            channel = channels.pop()
+            if not channels:
+                del self._channel_refs[qid]
+                self._queue_slots.pop(qid, None)
+        del channel  # the last ChannelID in the process destroys the channel
+
+    def _channel(self, qid: int) -> Any:
+        channels = self._channel_refs.get(qid)
+        if channels:
+            return channels[0]
+        try:
+            return _xxinterpchannels._channel_id(qid)
+        except _xxinterpchannels.ChannelError:
+            raise QueueNotFoundError(f"queue {qid} not found") from None
+
+    # put and get are the hot paths: they take the lock's token without blocking signals
+    # (two system calls saved).  A signal handler's exception (Ctrl-C) is raised when a
+    # call returns, so: the token is read *into* a buffer, which tells the `finally`
+    # whether it was taken; and the one call that changes the channel comes last, after
+    # the count is already right, so an exception raised as it returns leaves both
+    # consistent (a get interrupted that way loses its item, as any Python queue does).
+    # The protocol is written out in both methods on purpose: as a context manager its
+    # Python-level __exit__ could be cut short at its first line, and a helper would cost
+    # a call on the hot path.
+    def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
+        if self._held:
+            self._drop_unheld()
+        shared = self._shared_state or self._shared
+        try:
+            item = marshal.dumps((self._current_id, unboundop, pickled, obj))  # type: ignore[arg-type]
+        except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here
+            data = _transfer.dumps_queue_item(obj, self.queue_hold)
+            item = marshal.dumps((self._current_id, unboundop, True, data))
+        channel = self._channel(qid)
+        slot = self._queue_slots.get(qid, -1)
+        counts = shared.count
+        token = bytearray(1)
+        try:
+            os.readv(shared.lock_read, (token,))
+            if slot < 0:  # not bound here: look it up
+                slot = shared.queues.find(qid)
+                if slot < 0:
+                    raise QueueNotFoundError(f"queue {qid} not found")
+            count = counts[slot]
+            maxsize = shared.maxsize[slot]
+            if 0 < maxsize <= count:
+                raise QueueFull(f"queue {qid} is full")
+            counts[slot] = count + 1
+            try:
+                _xxinterpchannels.send(channel, item)
+            except _xxinterpchannels.ChannelError:
+                counts[slot] = count
+                raise QueueNotFoundError(f"queue {qid} not found") from None
+        finally:
+            if token[0]:
+                os.write(shared.lock_write, b"x")
+
+    def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
+        shared = self._shared_state or self._shared
+        channel = self._channel(qid)
+        slot = self._queue_slots.get(qid, -1)
+        counts = shared.count
+        token = bytearray(1)
+        try:
+            os.readv(shared.lock_read, (token,))
+            if slot < 0:  # not bound here: look it up
+                slot = shared.queues.find(qid)
+                if slot < 0:
+                    raise QueueNotFoundError(f"queue {qid} not found")
+            count = counts[slot]
+            counts[slot] = count - 1 if count > 0 else 0
+            try:
+                item = _xxinterpchannels.recv(channel)
+            except _xxinterpchannels.ChannelEmptyError:
+                counts[slot] = 0
+                raise QueueEmpty(f"queue {qid} is empty") from None
+            except _xxinterpchannels.ChannelError:
+                counts[slot] = count
+                raise QueueNotFoundError(f"queue {qid} not found") from None
+        finally:
+            if token[0]:
+                os.write(shared.lock_write, b"x")
+        sender, unboundop, pickled, value = marshal.loads(item)
+        if sender == -1:
+            return None, False, unboundop
+        return value, pickled, None
+
+    def queue_count(self, qid: int) -> int:
+        count: int = self._shared.count[self._check_queue(qid)]
+        return count
+
+    def queue_maxsize(self, qid: int) -> int:
+        maxsize: int = self._shared.maxsize[self._check_queue(qid)]
+        return maxsize
+
+    def queue_default_unboundop(self, qid: int) -> int:
+        op: int = self._shared.unboundop[self._check_queue(qid)]
+        return op
+
+    def queue_list_all(self) -> list[int]:
+        if self._held:
+            self._drop_unheld()  # so the queues only in transit until now are gone
+        live = sorted(_live_channels())
+        shared = self._shared
+        with shared:
+            return [qid for qid in live if shared.queues.find(qid) >= 0]
+
+    def _unbind_items(self, interp_id: int) -> None:
+        """Apply the unbound ops to the items *interp_id* put, before it is destroyed.
+
+        3.12's channels silently drop a destroyed interpreter's items.  Every queue is
+        drained and refilled from this interpreter, in order: the dying interpreter's items
+        are removed (UNBOUND_REMOVE) or replaced by markers (UNBOUND, UNBOUND_ERROR).
+        """
+        for qid in self.queue_list_all():
+            try:
+                channel = _xxinterpchannels._channel_id(qid)
+            except _xxinterpchannels.ChannelError:
+                continue
+            shared = self._shared
+            with shared:
+                items = []
+                while True:
+                    try:
+                        items.append(_xxinterpchannels.recv(channel))
+                    except _xxinterpchannels.ChannelError:
+                        break
+                kept = []
+                for item in items:
+                    sender, unboundop, _pickled, _value = marshal.loads(item)
+                    if sender != interp_id:
+                        kept.append(item)
+                    elif unboundop != 1:  # UNBOUND or UNBOUND_ERROR: leave a marker
+                        kept.append(marshal.dumps((-1, unboundop, False, None)))
+                for item in kept:
+                    _xxinterpchannels.send(channel, item)
+                slot = shared.queues.find(qid)
+                if slot >= 0:
+                    shared.count[slot] = len(kept)
