@@ -338,3 +338,38 @@ def test_executor_workers_starting_and_closing_at_once_in_development_mode():
         timeout=180,
     )
     assert proc.stdout == "done\n"
+
+
+@pytest.mark.parametrize("run", range(8))
+def test_first_interpreters_created_by_several_threads_at_once(run):
+    # The first create() prepares this interpreter (3.12 imports ssl here, 3.13 datetime,
+    # before any subinterpreter may).  A second thread creating meanwhile started its
+    # interpreter beside that import, and so could import ssl/datetime in it first: 3.12.1
+    # segfaulted in the main interpreter's import (an executor whose workers start
+    # together).  Each run is a fresh process: only the first create prepares.
+    proc = run_python(
+        """
+        import threading
+        import interpreters_pep734 as interpreters
+
+        barrier = threading.Barrier(4)
+        made = []
+
+        def work():
+            barrier.wait()
+            interp = interpreters.create()
+            interp.exec("import datetime, ssl")
+            made.append(interp.call(pow, 2, 10))
+            interp.close()
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        import datetime, ssl
+        print(made, datetime.date(2026, 1, 1).year)
+        """,
+        timeout=120,
+    )
+    assert proc.stdout == "[1024, 1024, 1024, 1024] 2026\n"

@@ -149,8 +149,11 @@ class Py312Backend(Py312Queues):
     # -- interpreters -----------------------------------------------------------------------
     def create(self) -> int:
         shared = self._shared
-        self._before_first_create()
         with _lifecycle_lock:
+            # Under the lock: a thread that creates while another still prepares (imports
+            # ssl in this interpreter) would start an interpreter beside that import; the
+            # process segfaulted there (an executor's two workers starting together).
+            self._before_first_create()
             handle = _xxsubinterpreters.create(isolated=True)
             interp_id = int(handle)
             with shared:
@@ -167,7 +170,6 @@ class Py312Backend(Py312Queues):
     def _before_first_create(self) -> None:
         if self._exit_hook_registered:
             return
-        self._exit_hook_registered = True
         # CPython 3.12.1: an isolated interpreter that imports `ssl` (asyncio does) before
         # the main interpreter has makes the process abort when it is destroyed
         # ("free(): invalid pointer").  Importing it here first (about 25 ms) avoids that.
@@ -182,6 +184,7 @@ class Py312Backend(Py312Queues):
             # aborts with "Py_EndInterpreter: thread still has a frame".  Destroying our
             # interpreters first, from the main interpreter, waits for those threads.
             atexit.register(self._destroy_all_at_exit)
+        self._exit_hook_registered = True  # last: cut short (Ctrl-C), it is all done again
 
     def _after_create(self, interp_id: int, shared_state: _Shared) -> None:
         # The boot module installs the 3.12.1 import hooks and the threading fix (see

@@ -117,6 +117,7 @@ class Py313Backend:
         self._reply_pool = _common.ReplyPool()
         self._replies = _common.ThreadLocalReplies()
         self._guard = _common.RunGuard()
+        self._first_create_lock = threading.Lock()
         for entry in _interpqueues.list_all():
             try:
                 _interpqueues.destroy(entry[0])
@@ -138,6 +139,7 @@ class Py313Backend:
         self._reply_pool = _common.ReplyPool()
         self._replies = _common.ThreadLocalReplies()
         self._exit_hook_registered = False
+        self._first_create_lock = threading.Lock()
         self._guard = _common.RunGuard()
         self._entries = {
             op: compile(_common.ENTRY_SCRIPT.format(op=op), "<interpreters_pep734>", "exec")
@@ -159,7 +161,16 @@ class Py313Backend:
     def _register_exit_hook(self) -> None:
         if self._exit_hook_registered:
             return
-        self._exit_hook_registered = True
+        # Under a lock, and marked done only at the end: a thread that created while
+        # another still imported datetime here would let a subinterpreter import it first
+        # (see import_fragile_extensions_in_main), and two threads starting an executor's
+        # workers do exactly that.
+        with self._first_create_lock:
+            if not self._exit_hook_registered:
+                self._prepare_first_create()
+                self._exit_hook_registered = True
+
+    def _prepare_first_create(self) -> None:
         if _interpreters.get_current()[0] == 0:
             _common.import_fragile_extensions_in_main()
             # CPython 3.13.0 and 3.13.18 hang at exit when a subinterpreter still runs a
