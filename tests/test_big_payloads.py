@@ -248,6 +248,81 @@ def test_queue_big_items_between_interpreters(interp, size):
     interp.exec("got = q.get(); assert got == data, len(got)")
 
 
+def test_queue_keeps_order_and_count_of_mixed_items():
+    queue = interpreters.create_queue()
+    big = [payload(BIG + n, n) for n in range(3)]
+    items = [1, big[0], "small", big[1], bytearray(big[2]), (2, 3), big[0]]
+    for item in items:
+        queue.put(item)
+    assert queue.qsize() == len(items)
+    got = [queue.get_nowait() for _ in items]
+    assert got == items
+    assert type(got[4]) is bytearray
+    assert queue.empty()
+    with pytest.raises(interpreters.QueueEmpty):
+        queue.get_nowait()
+
+
+def test_queue_maxsize_counts_big_items():
+    queue = interpreters.create_queue(maxsize=2)
+    data = payload(2 * BIG)
+    queue.put(data)
+    queue.put(b"x")
+    with pytest.raises(interpreters.QueueFull):
+        queue.put(data, block=False)
+    with pytest.raises(interpreters.QueueFull):
+        queue.put_nowait(bytearray(data))
+    assert queue.get() == data
+    queue.put_nowait(data)
+    assert [queue.get(), queue.get()] == [b"x", data]
+
+
+def test_big_item_holding_a_queue_keeps_it_alive():
+    queue = interpreters.create_queue()
+    inner = interpreters.create_queue()
+    inner.put(5)
+    inner_id = inner.id
+    queue.put([inner, bytearray(payload(2 * BIG))])
+    del inner
+    import gc
+
+    gc.collect()
+    got, data = queue.get()
+    assert got.id == inner_id
+    assert got.get() == 5
+    assert data == payload(2 * BIG)
+
+
+@pytest.mark.parametrize(
+    ("unbounditems", "expect"),
+    [("UNBOUND", "marker"), ("UNBOUND_REMOVE", "removed"), ("UNBOUND_ERROR", "error")],
+)
+def test_big_items_of_a_destroyed_interpreter(unbounditems, expect):
+    from interpreters_pep734 import _queues
+
+    queue = interpreters.create_queue()
+    interp = interpreters.create()
+    interp.prepare_main(q=queue)
+    queue.put(b"before")
+    interp.exec(
+        "from interpreters_pep734 import _queues\n"
+        f"q.put(bytes({BIG}), unbounditems=_queues.{unbounditems})\n"
+        f"q.put(b'y' * {BIG + 1}, unbounditems=_queues.{unbounditems})\n"
+    )
+    queue.put(payload(BIG))
+    interp.close()
+    assert queue.get_nowait() == b"before"
+    if expect == "marker":
+        assert queue.get_nowait() is _queues.UNBOUND
+        assert queue.get_nowait() is _queues.UNBOUND
+    elif expect == "error":
+        for _ in range(2):
+            with pytest.raises(_queues.ItemInterpreterDestroyed):
+                queue.get_nowait()
+    assert queue.get_nowait() == payload(BIG)
+    assert queue.empty()
+
+
 # -- memory ------------------------------------------------------------------------------------
 
 ROUNDS = 60
