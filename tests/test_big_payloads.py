@@ -13,7 +13,7 @@ import pytest
 
 import interpreters_pep734 as interpreters
 from _xidefs import SubBytes, ident, make_importable
-from conftest import DEBUG_BUILD, run_python_json
+from conftest import DEBUG_BUILD, STDLIB, run_python_json
 from interpreters_pep734 import _transfer
 
 MB = 1 << 20
@@ -277,6 +277,11 @@ def test_queue_maxsize_counts_big_items():
     assert [queue.get(), queue.get()] == [b"x", data]
 
 
+@pytest.mark.skipif(
+    STDLIB,
+    reason="CPython 3.14+: a Queue inside a pickled item (here a list) is not held while in "
+    "transit; this package holds it (README: a Queue inside a queue item travels pickled)",
+)
 def test_big_item_holding_a_queue_keeps_it_alive():
     queue = interpreters.create_queue()
     inner = interpreters.create_queue()
