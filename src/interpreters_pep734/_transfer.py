@@ -218,6 +218,8 @@ class _Pickler(pickle.Pickler):
 #: it the second shared value costs more than the copies it saves).
 BIG_BUFFER = 64 * 1024
 _BUFFER_TYPES = frozenset({bytes, bytearray, memoryview})
+#: The types `_has_big` looks into: a value of none of them skips the scan (one C call).
+_SCANNED_TYPES = _BUFFER_TYPES | {tuple, list}
 # How a buffer is rebuilt in the receiver (one letter per buffer, in order).
 _AS_BYTES, _AS_BYTEARRAY, _AS_MEMORYVIEW = "b", "a", "m"
 #: Containers searched (one level, when this short) for big buffers before pickling.
@@ -587,7 +589,12 @@ def encode_call(
     which part is at fault, with 3.14's messages.
     """
     if not in_parts:
-        if _has_big(args) or (kwargs and _has_big(kwargs.values())):
+        big = False
+        for arg in args:  # written out: the scan must cost small calls next to nothing
+            if type(arg) in _SCANNED_TYPES:
+                big = _has_big(args)
+                break
+        if big or (kwargs and _has_big(kwargs.values())):
             try:
                 blob, kinds, buffers = _dumps_with_buffers(
                     (_stand_in(func), tuple([_stand_in(arg) for arg in args]), kwargs or None)
@@ -644,13 +651,13 @@ def decode_call(request: bytes, buffers: tuple[bytes, ...] = ()) -> tuple[Any, .
     one-pickle form failed (then the caller sends the parts separately).
     """
     fields = marshal.loads(request)
-    if len(fields) <= 4:
-        blob, main_file, path, *kinds = fields
+    if len(fields) == 3 or len(fields) == 4:  # one pickle, maybe with buffers beside
+        blob, main_file, path = fields[:3]
         if path is not None:
             sync_path(path)
         try:
-            if kinds:
-                func, args, kwargs = _loads_with_buffers(blob, main_file, kinds[0], buffers)
+            if len(fields) == 4:
+                func, args, kwargs = _loads_with_buffers(blob, main_file, fields[3], buffers)
             else:
                 func, args, kwargs = loads_item(blob, main_file)
         except Exception:
@@ -713,7 +720,7 @@ def encode_result(value: object) -> bytes | tuple[bytes, tuple[bytes, ...]]:
     """The response for a call's result, and the buffers that go beside it, if any."""
     if value is None:
         return _NONE_RESULT
-    if _has_big((value,)):
+    if type(value) in _SCANNED_TYPES and _has_big((value,)):
         try:
             data, kinds, buffers = _dumps_with_buffers(_stand_in(value))
         except Exception:

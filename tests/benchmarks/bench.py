@@ -59,6 +59,12 @@ def per_big(func, repeat=15):
     return statistics.median(samples)
 
 
+def stored_payload():
+    import __main__
+
+    return __main__.payload
+
+
 def big_payload_rows(interp):
     """10 MB of bytes through call() and a queue, beside one plain copy of the same bytes.
 
@@ -71,6 +77,9 @@ def big_payload_rows(interp):
     alloc_copy = per_big(lambda: bytearray(bytes(len(data))))
     arg = per_big(lambda: interp.call(len, data))
     result = per_big(lambda: interp.call(bytes, len(data)))
+    interp.prepare_main(payload=data)
+    stored = per_big(lambda: interp.call(stored_payload))
+    interp.exec("del payload")
     put_get = per_big(lambda: (queue.put(data), queue.get()))
     return [
         ("10 MB bytes: one plain bytearray(data) copy (ms)", copy, ""),
@@ -80,6 +89,7 @@ def big_payload_rows(interp):
             result,
             f"{result / copy:.2f}x copy, {result / alloc_copy:.2f}x bytes(n) + copy",
         ),
+        ("10 MB bytes result, made before the call (ms)", stored, f"{stored / copy:.2f}x copy"),
         ("10 MB bytes queue put+get (ms)", put_get, f"{put_get / copy:.2f}x copy"),
     ]
 
