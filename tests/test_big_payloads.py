@@ -328,6 +328,45 @@ def test_big_items_of_a_destroyed_interpreter(unbounditems, expect):
     assert queue.empty()
 
 
+def test_big_and_small_items_from_several_threads_and_interpreters(interp):
+    # Putters and getters race in two interpreters: every item arrives whole, once.
+    import threading
+
+    queue = interpreters.create_queue()
+    interp.prepare_main(q=queue, big=BIG)
+    per_putter = 20
+    interp.exec(
+        "import threading\n"
+        "def put_all(tag):\n"
+        f"    for n in range({per_putter}):\n"
+        "        q.put(bytes([tag, n]) * (big // 2 + n) if n % 2 else (tag, n))\n"
+        "putters = [threading.Thread(target=put_all, args=(t,)) for t in (1, 2)]\n"
+        "[t.start() for t in putters]\n"
+    )
+    got = []
+    lock = threading.Lock()
+
+    def get_all(count):
+        for _ in range(count):
+            item = queue.get(timeout=60)
+            with lock:
+                got.append(item)
+
+    getters = [threading.Thread(target=get_all, args=(per_putter,)) for _ in range(2)]
+    for thread in getters:
+        thread.start()
+    for thread in getters:
+        thread.join()
+    interp.exec("[t.join() for t in putters]")
+    expected_items = [
+        bytes([tag, n]) * (BIG // 2 + n) if n % 2 else (tag, n)
+        for tag in (1, 2)
+        for n in range(per_putter)
+    ]
+    assert sorted(map(repr, got)) == sorted(map(repr, expected_items))
+    assert queue.empty()
+
+
 # -- memory ------------------------------------------------------------------------------------
 
 ROUNDS = 60
