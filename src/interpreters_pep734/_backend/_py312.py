@@ -633,8 +633,9 @@ class Py312Backend:
         channel = self._reply_channel()
         entry = (interp_id, threading.get_ident())
         shared = {REQUEST_NAME: request, REPLY_NAME: channel}
-        for index, buffer in enumerate(buffers):
-            shared[BUFFER_NAME.format(index)] = buffer  # run_string copies bytes once
+        if buffers:
+            for index, buffer in enumerate(buffers):
+                shared[BUFFER_NAME.format(index)] = buffer  # run_string copies bytes once
         try:
             self._guard.enter_run(*entry)
             self._replies.pending = True
@@ -651,7 +652,6 @@ class Py312Backend:
             raise
         finally:
             self._guard.runs.discard(entry)
-        del shared
         try:
             response = _xxinterpchannels.recv(channel)
             if type(response) is int:  # that many buffers, then the response

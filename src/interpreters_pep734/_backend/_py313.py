@@ -288,8 +288,9 @@ class Py313Backend:
         qid = self._reply_queue()
         entry = (interp_id, threading.get_ident())
         shared = {REQUEST_NAME: request, REPLY_NAME: qid}
-        for index, buffer in enumerate(buffers):
-            shared[BUFFER_NAME.format(index)] = buffer  # exec() copies bytes once
+        if buffers:
+            for index, buffer in enumerate(buffers):
+                shared[BUFFER_NAME.format(index)] = buffer  # exec() copies bytes once
         try:
             self._guard.enter_run(*entry)
             self._replies.pending = True
@@ -305,7 +306,6 @@ class Py313Backend:
             from .._errors import ExecutionFailed
 
             raise ExecutionFailed(excinfo)
-        del shared
         got: Buffers = ()
         try:
             response = _interpqueues.get(qid)[0]
