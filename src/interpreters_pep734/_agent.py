@@ -16,12 +16,17 @@ from collections.abc import Callable
 
 from . import _transfer
 from ._backend import BACKEND
-from ._backend._interface import REPLY_NAME, REQUEST_NAME
+from ._backend._interface import BUFFER_NAME, FIRST_BUFFER_NAME, REPLY_NAME, REQUEST_NAME
 from ._errors import NotShareableError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from ._backend._interface import Buffers
+
+    #: An operation's answer: the response, or the response and the buffers beside it.
+    type Response = bytes | tuple[bytes, Buffers]
 
 _THIS_FILE = __file__
 
@@ -30,7 +35,7 @@ def _main_namespace() -> dict[str, object]:
     return sys.modules["__main__"].__dict__
 
 
-def _exec(request: bytes) -> bytes:
+def _exec(request: bytes, buffers: Buffers) -> Response:
     import marshal
 
     code, path = marshal.loads(request)
@@ -54,10 +59,10 @@ _CALL_IN_MAIN = compile(
 _pending_call: Callable[[], object] | None = None
 
 
-def _call(request: bytes) -> bytes:
+def _call(request: bytes, buffers: Buffers) -> Response:
     global _pending_call
     try:
-        func, args, kwargs = _transfer.decode_call(request)
+        func, args, kwargs = _transfer.decode_call(request, buffers)
     except NotShareableError as exc:
         return _transfer.encode_not_shareable(exc)
     except _transfer.RetryInParts:
@@ -73,6 +78,7 @@ def _call(request: bytes) -> bytes:
             result = func(*args, **kwargs)
     except BaseException as exc:
         return _transfer.encode_failure(exc, _THIS_FILE)
+    del args, kwargs  # big arguments are not kept alive while the result is encoded
     global _kept_for_caller
     with _transfer.collecting_in_transit() as kept:
         response = _transfer.encode_result(result)
@@ -85,7 +91,7 @@ def _call(request: bytes) -> bytes:
 _kept_for_caller: list[object] | None = None
 
 
-def _set_main(request: bytes) -> bytes:
+def _set_main(request: bytes, buffers: Buffers) -> Response:
     try:
         _main_namespace().update(_transfer.decode_namespace(request))
     except BaseException as exc:
@@ -93,7 +99,7 @@ def _set_main(request: bytes) -> bytes:
     return b""
 
 
-_OPERATIONS: dict[str, Callable[[bytes], bytes]] = {
+_OPERATIONS: dict[str, Callable[[bytes, Buffers], Response]] = {
     "exec": _exec,
     "call": _call,
     "set_main": _set_main,
@@ -105,9 +111,23 @@ def serve(op: str) -> None:
     namespace = _main_namespace()
     request: Any = namespace.pop(REQUEST_NAME)
     reply_to = namespace.pop(REPLY_NAME)
+    first = namespace.pop(FIRST_BUFFER_NAME, None)
+    buffers: Buffers = () if first is None else _more_buffers(namespace, first)
     try:
-        response = _OPERATIONS[op](request)
+        response = _OPERATIONS[op](request, buffers)
     except BaseException as exc:  # a bug here must still answer, never hang the caller
         response = _transfer.encode_failure(exc, None)
+    del buffers, first
     assert BACKEND is not None
-    BACKEND.reply(reply_to, response)
+    if type(response) is tuple:
+        BACKEND.reply(reply_to, *response)
+    else:
+        BACKEND.reply(reply_to, response)  # type: ignore[arg-type]
+
+
+def _more_buffers(namespace: dict[str, object], first: Any) -> Buffers:
+    """The request's buffers, bound in __main__ from BUFFER_NAME.format(0) up."""
+    buffers = [first]
+    while (buffer := namespace.pop(BUFFER_NAME.format(len(buffers)), None)) is not None:
+        buffers.append(buffer)
+    return tuple(buffers)

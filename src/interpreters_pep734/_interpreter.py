@@ -197,7 +197,7 @@ class Interpreter:
                 raise ValueError("found embedded NULL character")
             _transfer.check_natively_shareable(value)
         # Converted in full before anything is sent: on failure nothing is bound.
-        response = _backend.run(self._id, "set_main", _transfer.encode_namespace(updates))
+        response, _ = _backend.run(self._id, "set_main", _transfer.encode_namespace(updates))
         _transfer.decode_response(response)
 
     def exec(self, code: str | types.CodeType | Callable[[], object], /) -> None:
@@ -216,7 +216,7 @@ class Interpreter:
         self._require_own("exec code for")
         script = _transfer.script_code(code)
         request = _transfer.encode_exec(script, _paths.changes_for(self._id))
-        _transfer.decode_response(_backend.run(self._id, "exec", request))
+        _transfer.decode_response(_backend.run(self._id, "exec", request)[0])
 
     def _call(
         self, callable: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -225,12 +225,12 @@ class Interpreter:
         if not callable_(callable):
             raise TypeError(f"expected a callable, got {callable!r}")
         path = _paths.changes_for(self._id)
-        request = _transfer.encode_call(callable, args, kwargs, path)
-        response = _backend.run(self._id, "call", request)
+        request, buffers = _transfer.encode_call(callable, args, kwargs, path)
+        response, buffers = _backend.run(self._id, "call", request, buffers)
         if _transfer.wants_parts(response):
-            request = _transfer.encode_call(callable, args, kwargs, path, in_parts=True)
-            response = _backend.run(self._id, "call", request)
-        return _transfer.decode_response(response)
+            request, buffers = _transfer.encode_call(callable, args, kwargs, path, in_parts=True)
+            response, buffers = _backend.run(self._id, "call", request, buffers)
+        return _transfer.decode_response(response, buffers)
 
     def call(self, callable: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         """Run ``callable(*args, **kwargs)`` in the interpreter and return its result.

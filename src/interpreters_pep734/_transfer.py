@@ -15,8 +15,13 @@ Names that a pickle refers to in the sender's ``__main__`` are looked up in the 
 main script once under the name ``'<fake __main__>'``.
 
 Requests and responses are framed with marshal (fast, and only holds bytes, str, ints
-and tuples here).  This module is imported in every interpreter; it must not import the
-public layer at import time.
+and tuples here).  Big ``bytes``, ``bytearray`` and ``memoryview`` values of a call
+(arguments, result) travel *beside* the request or response as plain ``bytes``, which
+each CPython shares natively with one copy: the pickle holds only a persistent reference
+to them, so neither pickle nor marshal copies the payload.
+
+This module is imported in every interpreter; it must not import the public layer at
+import time.
 """
 
 from __future__ import annotations
@@ -209,6 +214,101 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
+#: From this size on a bytes-like value of a call crosses beside the pickle (measured: below
+#: it the second shared value costs more than the copies it saves).
+BIG_BUFFER = 64 * 1024
+_BUFFER_TYPES = frozenset({bytes, bytearray, memoryview})
+#: The types `_has_big` looks into: a value of none of them skips the scan (one C call).
+_SCANNED_TYPES = _BUFFER_TYPES | {tuple, list}
+# How a buffer is rebuilt in the receiver (one letter per buffer, in order).
+_AS_BYTES, _AS_BYTEARRAY, _AS_MEMORYVIEW = "b", "a", "m"
+#: Containers searched (one level, when this short) for big buffers before pickling.
+_SCANNED_LEN = 64
+
+
+def _is_big(obj: object) -> bool:
+    if isinstance(obj, bytes | bytearray) and type(obj) in _BUFFER_TYPES:
+        return len(obj) >= BIG_BUFFER
+    if type(obj) is memoryview:
+        try:
+            return obj.nbytes >= BIG_BUFFER
+        except ValueError:  # released: the ordinary path reports it
+            return False
+    return False
+
+
+def _has_big(values: object) -> bool:
+    """Whether one of *values*, or of the short tuples and lists among them, is big."""
+    for value in values:  # type: ignore[attr-defined]
+        cls = type(value)
+        if cls in _BUFFER_TYPES:
+            if _is_big(value):
+                return True
+        elif (cls is tuple or cls is list) and len(value) <= _SCANNED_LEN:
+            for item in value:
+                if type(item) in _BUFFER_TYPES and _is_big(item):
+                    return True
+    return False
+
+
+class _BufferPickler(pickle.Pickler):
+    """Pickles with every big bytes-like object taken out as a separate ``bytes``.
+
+    The pickle refers to each by a persistent id (its index); an object met twice is
+    taken out once, so identity inside the value is kept as pickle keeps it.
+    """
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, PICKLE_PROTOCOL)
+        self.buffers: list[bytes] = []
+        self.kinds: list[str] = []
+        self._taken: dict[int, int] = {}
+
+    def persistent_id(self, obj: object) -> int | None:
+        cls = type(obj)
+        if cls not in _BUFFER_TYPES or not _is_big(obj):
+            return None
+        index = self._taken.get(id(obj))
+        if index is None:
+            if isinstance(obj, bytes):
+                data, kind = obj, _AS_BYTES
+            elif isinstance(obj, bytearray):
+                data, kind = bytes(obj), _AS_BYTEARRAY
+            else:  # a memoryview crosses as a copy of its bytes, as in `_Pickler`
+                data, kind = obj.tobytes(), _AS_MEMORYVIEW  # type: ignore[attr-defined]
+            index = self._taken[id(obj)] = len(self.buffers)
+            self.buffers.append(data)
+            self.kinds.append(kind)
+        return index
+
+    def reducer_override(self, obj: object) -> Any:
+        if type(obj) is memoryview:
+            return (memoryview, (obj.tobytes(),))
+        return NotImplemented
+
+
+def _dumps_with_buffers(obj: object) -> tuple[bytes, str, tuple[bytes, ...]]:
+    """``(pickle, kinds, buffers)`` of *obj*, its big buffers taken out."""
+    buffer = io.BytesIO()
+    pickler = _BufferPickler(buffer)
+    pickler.dump(obj)
+    return buffer.getvalue(), "".join(pickler.kinds), tuple(pickler.buffers)
+
+
+def _rebuild_buffers(kinds: str, buffers: tuple[bytes, ...]) -> list[object]:
+    if len(kinds) != len(buffers):
+        raise ValueError(f"expected {len(kinds)} buffers, got {len(buffers)}")
+    rebuilt: list[object] = []
+    for kind, data in zip(kinds, buffers, strict=True):
+        if kind == _AS_BYTEARRAY:
+            rebuilt.append(bytearray(data))
+        elif kind == _AS_MEMORYVIEW:
+            rebuilt.append(memoryview(data))
+        else:
+            rebuilt.append(data)
+    return rebuilt
+
+
 def _dumps(obj: object) -> bytes:
     try:
         return pickle.dumps(obj, PICKLE_PROTOCOL)  # the C fast path
@@ -386,6 +486,21 @@ class _Unpickler(pickle.Unpickler):
             return value
 
 
+class _BufferUnpickler(_Unpickler):
+    def __init__(self, data: bytes, main_file: str | None, objects: list[object]) -> None:
+        super().__init__(data, main_file)
+        self._objects = objects
+
+    def persistent_load(self, pid: Any) -> object:
+        return self._objects[pid]
+
+
+def _loads_with_buffers(
+    data: bytes, main_file: str | None, kinds: str, buffers: tuple[bytes, ...]
+) -> Any:
+    return _BufferUnpickler(data, main_file, _rebuild_buffers(kinds, buffers)).load()
+
+
 def loads_item(data: bytes, main_file: str | None = None) -> Any:
     try:
         return pickle.loads(data)
@@ -447,6 +562,7 @@ def raise_not_shareable(message: str, display: str) -> NoReturn:
 # -- requests and responses -------------------------------------------------------------
 
 RETRY_IN_PARTS = 3  # response kind: send the call's parts separately
+OK_WITH_BUFFERS = 4  # (pickle, kinds): the result's big buffers travel beside it
 
 
 class RetryInParts(Exception):
@@ -464,14 +580,29 @@ def encode_call(
     path: Any,
     *,
     in_parts: bool = False,
-) -> bytes:
-    """The request for ``Interpreter.call()``; raises NotShareableError as 3.14 does.
+) -> tuple[bytes, tuple[bytes, ...]]:
+    """The request for ``Interpreter.call()`` and the buffers that go beside it.
 
-    Usually one pickle of ``(func, args, kwargs)``.  If that fails, or the target cannot
-    unpickle it (it answers RETRY_IN_PARTS), the parts go separately, which says which
-    part is at fault, with 3.14's messages.
+    Raises NotShareableError as 3.14 does.  Usually one pickle of ``(func, args,
+    kwargs)``, big buffers taken out (see `_BufferPickler`).  If that fails, or the target
+    cannot unpickle it (it answers RETRY_IN_PARTS), the parts go separately, which says
+    which part is at fault, with 3.14's messages.
     """
     if not in_parts:
+        big = False
+        for arg in args:  # written out: the scan must cost small calls next to nothing
+            if type(arg) in _SCANNED_TYPES:
+                big = _has_big(args)
+                break
+        if big or (kwargs and _has_big(kwargs.values())):
+            try:
+                blob, kinds, buffers = _dumps_with_buffers(
+                    (_stand_in(func), tuple([_stand_in(arg) for arg in args]), kwargs or None)
+                )
+            except Exception:
+                pass  # the ordinary path below says what is wrong, as it always did
+            else:
+                return marshal.dumps((blob, _main_file(), path, kinds)), buffers
         try:
             blob = _dumps(
                 (_stand_in(func), tuple([_stand_in(arg) for arg in args]), kwargs or None)
@@ -479,7 +610,7 @@ def encode_call(
         except Exception:
             pass
         else:
-            return marshal.dumps((blob, _main_file(), path))
+            return marshal.dumps((blob, _main_file(), path)), ()
     try:
         func_data = _dumps(_stand_in(func))
     except Exception as exc:
@@ -510,22 +641,25 @@ def encode_call(
             raise NotShareableError(
                 f"{dict(kwargs)!r} does not support cross-interpreter data"
             ) from exc
-    return marshal.dumps((func_data, args_data, kwargs_data, _main_file(), path))
+    return marshal.dumps((func_data, args_data, kwargs_data, _main_file(), path)), ()
 
 
-def decode_call(request: bytes) -> tuple[Any, ...]:
+def decode_call(request: bytes, buffers: tuple[bytes, ...] = ()) -> tuple[Any, ...]:
     """Inside the target: ``(func, args, kwargs)``.
 
     Raises NotShareableError if a part cannot be unpickled, or _RetryInParts if the
     one-pickle form failed (then the caller sends the parts separately).
     """
     fields = marshal.loads(request)
-    if len(fields) == 3:
-        blob, main_file, path = fields
+    if len(fields) == 3 or len(fields) == 4:  # one pickle, maybe with buffers beside
+        blob, main_file, path = fields[:3]
         if path is not None:
             sync_path(path)
         try:
-            func, args, kwargs = loads_item(blob, main_file)
+            if len(fields) == 4:
+                func, args, kwargs = _loads_with_buffers(blob, main_file, fields[3], buffers)
+            else:
+                func, args, kwargs = loads_item(blob, main_file)
         except Exception:
             raise RetryInParts from None
         return func, args, kwargs or {}
@@ -582,9 +716,17 @@ def note_in_transit(obj: object) -> None:
         queues.append(obj)
 
 
-def encode_result(value: object) -> bytes:
+def encode_result(value: object) -> bytes | tuple[bytes, tuple[bytes, ...]]:
+    """The response for a call's result, and the buffers that go beside it, if any."""
     if value is None:
         return _NONE_RESULT
+    if type(value) in _SCANNED_TYPES and _has_big((value,)):
+        try:
+            data, kinds, buffers = _dumps_with_buffers(_stand_in(value))
+        except Exception:
+            pass  # the ordinary path below says what is wrong, as it always did
+        else:
+            return marshal.dumps((OK_WITH_BUFFERS, data, kinds)), buffers
     try:
         try:
             data = _dumps(_stand_in(value))
@@ -623,18 +765,20 @@ def wants_parts(response: bytes) -> bool:
     return response == _RETRY_RESPONSE
 
 
-def decode_response(response: bytes) -> Any:
+def decode_response(response: bytes, buffers: tuple[bytes, ...] = ()) -> Any:
     """The caller's side: the result, or raise what happened in the target."""
     if not response:
         return None
     if response == _NONE_RESULT:
         return None
     kind, *rest = marshal.loads(response)
-    if kind == OK:
+    if kind in (OK, OK_WITH_BUFFERS):
         data = rest[0]
         if data is None:
             return None
         try:
+            if kind == OK_WITH_BUFFERS:
+                return _loads_with_buffers(data, _main_file(), rest[1], buffers)
             return loads_item(data, _main_file())
         except Exception as exc:
             raise NotShareableError("object could not be unpickled") from exc

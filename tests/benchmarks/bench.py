@@ -48,6 +48,52 @@ def per_op(func, n=3000, repeat=5):
     return statistics.median(samples)
 
 
+def per_big(func, repeat=15):
+    """Median ms of one func() call (for operations on big payloads)."""
+    func()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(samples)
+
+
+def stored_payload():
+    import __main__
+
+    return __main__.payload
+
+
+def big_payload_rows(interp):
+    """10 MB of bytes through call() and a queue, beside one plain copy of the same bytes.
+
+    The result row makes its bytes in the target (``bytes(n)``), so it also pays for
+    fresh memory there: its second ratio is to that same allocation plus a copy here.
+    """
+    data = os.urandom(10_000_000)
+    queue = interpreters.create_queue()
+    copy = per_big(lambda: bytearray(data))
+    alloc_copy = per_big(lambda: bytearray(bytes(len(data))))
+    arg = per_big(lambda: interp.call(len, data))
+    result = per_big(lambda: interp.call(bytes, len(data)))
+    interp.prepare_main(payload=data)
+    stored = per_big(lambda: interp.call(stored_payload))
+    interp.exec("del payload")
+    put_get = per_big(lambda: (queue.put(data), queue.get()))
+    return [
+        ("10 MB bytes: one plain bytearray(data) copy (ms)", copy, ""),
+        ("10 MB bytes argument: call(len, data) (ms)", arg, f"{arg / copy:.2f}x copy"),
+        (
+            "10 MB bytes result: call(bytes, 10_000_000) (ms)",
+            result,
+            f"{result / copy:.2f}x copy, {result / alloc_copy:.2f}x bytes(n) + copy",
+        ),
+        ("10 MB bytes result, made before the call (ms)", stored, f"{stored / copy:.2f}x copy"),
+        ("10 MB bytes queue put+get (ms)", put_get, f"{put_get / copy:.2f}x copy"),
+    ]
+
+
 def raw_call(interp_id):
     """The bare low-level cost of running nothing in another interpreter."""
     if _backend.STDLIB:
@@ -183,6 +229,7 @@ def main():
     ):
         value = per_op(func)
         rows.append((label, value, f"{value / raw:.1f}x raw"))
+    rows.extend(big_payload_rows(interp))
     interp.close()
 
     queue = interpreters.create_queue()

@@ -31,6 +31,13 @@ WHENCE_STDLIB = 5
 # __main__ for the agent; the agent removes both before any user code runs.
 REQUEST_NAME = "__interpreters_pep734_request__"
 REPLY_NAME = "__interpreters_pep734_reply__"
+# Big buffers of a request travel beside it, each bound under its own name (numbered from
+# 0), so that each crosses as natively shared bytes: one copy, no pickle or marshal pass.
+BUFFER_NAME = "__interpreters_pep734_buffer{}__"
+FIRST_BUFFER_NAME = BUFFER_NAME.format(0)
+
+#: A request's or a response's big buffers (see ``_transfer``); usually empty.
+type Buffers = tuple[bytes, ...]
 
 
 class Backend(Protocol):
@@ -62,8 +69,13 @@ class Backend(Protocol):
     def incref(self, interp_id: int) -> None: ...
     def decref(self, interp_id: int) -> None: ...
 
-    def run(self, interp_id: int, op: str, request: bytes) -> bytes:
+    def run(
+        self, interp_id: int, op: str, request: bytes, buffers: Buffers = ()
+    ) -> tuple[bytes, Buffers]:
         """Run the agent's *op* with *request* in the interpreter; return its response.
+
+        *buffers* travel beside the request, and the response's own beside it (each
+        ``bytes`` crosses natively, with one copy).
 
         Raises InterpreterNotFoundError for an unknown id and InterpreterError when the
         interpreter is already running.
@@ -119,5 +131,5 @@ class Backend(Protocol):
         """In a forked child (main interpreter): start afresh, parent's queues gone."""
 
     # -- agent side: called inside the target interpreter --------------------------------
-    def reply(self, reply_to: object, response: bytes) -> None:
+    def reply(self, reply_to: object, response: bytes, buffers: Buffers = ()) -> None:
         """Send the agent's *response* to the address :meth:`run` bound as REPLY_NAME."""

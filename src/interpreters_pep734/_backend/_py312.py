@@ -23,13 +23,22 @@ import threading
 
 from .._errors import ExecutionFailed, InterpreterError, InterpreterNotFoundError
 from . import _common, _py312_parsers, _py312_shared
-from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_RUNTIME, WHENCE_STDLIB, WHENCE_UNKNOWN
+from ._interface import (
+    BUFFER_NAME,
+    REPLY_NAME,
+    REQUEST_NAME,
+    WHENCE_RUNTIME,
+    WHENCE_STDLIB,
+    WHENCE_UNKNOWN,
+)
 from ._py312_queues import Py312Queues, _create_channel
 from ._py312_shared import _Shared
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from ._interface import Buffers
 
 # Private modules without stubs.
 _xxsubinterpreters: Any = importlib.import_module("_xxsubinterpreters")
@@ -321,15 +330,19 @@ class Py312Backend(Py312Queues):
             channel = held.address = _xxinterpchannels.create()
         return channel
 
-    def run(self, interp_id: int, op: str, request: bytes) -> bytes:
+    def run(
+        self, interp_id: int, op: str, request: bytes, buffers: Buffers = ()
+    ) -> tuple[bytes, Buffers]:
         channel = self._reply_channel()
         entry = (interp_id, threading.get_ident())
+        shared = {REQUEST_NAME: request, REPLY_NAME: channel}
+        if buffers:
+            for index, buffer in enumerate(buffers):
+                shared[BUFFER_NAME.format(index)] = buffer  # run_string copies bytes once
         try:
             self._guard.enter_run(*entry)
             self._replies.pending = True
-            _xxsubinterpreters.run_string(
-                interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: channel}
-            )
+            _xxsubinterpreters.run_string(interp_id, self._entries[op], shared)
         except _xxsubinterpreters.RunFailedError as exc:
             raise _parse_run_failed(exc) from None
         except RuntimeError as exc:
@@ -343,12 +356,21 @@ class Py312Backend(Py312Queues):
         finally:
             self._guard.runs.discard(entry)
         try:
-            response: bytes = _xxinterpchannels.recv(channel)
+            response = _xxinterpchannels.recv(channel)
+            if type(response) is int:  # that many buffers, then the response
+                got = tuple([_xxinterpchannels.recv(channel) for _ in range(response)])
+                return _xxinterpchannels.recv(channel), got
         except _xxinterpchannels.ChannelError:
             raise _common.no_reply(interp_id) from None
         finally:
             self._replies.pending = False
-        return response
+        return response, ()
 
-    def reply(self, reply_to: Any, response: bytes) -> None:
+    def reply(self, reply_to: Any, response: bytes, buffers: Buffers = ()) -> None:
+        if buffers:
+            # A run interrupted part-way leaves some of these behind: the next run on the
+            # channel drops everything left there (see _reply_channel).
+            _xxinterpchannels.send(reply_to, len(buffers))
+            for buffer in buffers:
+                _xxinterpchannels.send(reply_to, buffer)
         _xxinterpchannels.send(reply_to, response)

@@ -70,7 +70,8 @@ class Py312Queues:
 
     # A queue is a channel; its counts are in shared memory.
     # A channel item is marshal((sender id, unbound op, pickled, value)); a marker left for
-    # an item whose interpreter was destroyed has sender -1 and value None.
+    # an item whose interpreter was destroyed has sender -1 and value None.  A big item is
+    # two channel items, see _put_big.
 
     queue_native_errors: tuple[type[Exception], ...] = ()  # put/get raise ours only
 
@@ -199,10 +200,14 @@ class Py312Queues:
         if self._held:
             self._drop_unheld()
         shared = self._shared_state or self._shared
+        if type(obj) is bytes and len(obj) >= _transfer.BIG_BUFFER:
+            return self._put_big(qid, obj, pickled, unboundop)
         try:
             item = marshal.dumps((self._current_id, unboundop, pickled, obj))  # type: ignore[arg-type]
         except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here
             data = _transfer.dumps_queue_item(obj, self.queue_hold)
+            if len(data) >= _transfer.BIG_BUFFER:
+                return self._put_big(qid, data, True, unboundop)
             item = marshal.dumps((self._current_id, unboundop, True, data))
         channel = self._channel(qid)
         slot = self._queue_slots.get(qid, -1)
@@ -240,19 +245,86 @@ class Py312Queues:
                 slot = shared.queues.find(qid)
                 if slot < 0:
                     raise QueueNotFoundError(f"queue {qid} not found")
-            count = counts[slot]
-            counts[slot] = count - 1 if count > 0 else 0
-            try:
-                item = _xxinterpchannels.recv(channel)
-            except _xxinterpchannels.ChannelEmptyError:
-                counts[slot] = 0
-                raise QueueEmpty(f"queue {qid} is empty") from None
-            except _xxinterpchannels.ChannelError:
-                counts[slot] = count
-                raise QueueNotFoundError(f"queue {qid} not found") from None
+            if shared.big[slot]:
+                item = None  # maybe two channel items: taken below, signals blocked
+            else:
+                count = counts[slot]
+                counts[slot] = count - 1 if count > 0 else 0
+                try:
+                    item = _xxinterpchannels.recv(channel)
+                except _xxinterpchannels.ChannelEmptyError:
+                    counts[slot] = 0
+                    raise QueueEmpty(f"queue {qid} is empty") from None
+                except _xxinterpchannels.ChannelError:
+                    counts[slot] = count
+                    raise QueueNotFoundError(f"queue {qid} not found") from None
         finally:
             if token[0]:
                 os.write(shared.lock_write, b"x")
+        if item is None:
+            return self._get_big(qid, channel, slot)
+        sender, unboundop, pickled, value = marshal.loads(item)
+        if sender == -1:
+            return None, False, unboundop
+        return value, pickled, None
+
+    @staticmethod
+    def _get_one(qid: int, channel: Any, slot: int, counts: memoryview) -> Any:
+        """Take one channel item (under the lock) as one item of the queue."""
+        count = counts[slot]
+        counts[slot] = count - 1 if count > 0 else 0
+        try:
+            item = _xxinterpchannels.recv(channel)
+        except _xxinterpchannels.ChannelEmptyError:
+            counts[slot] = 0
+            raise QueueEmpty(f"queue {qid} is empty") from None
+        except _xxinterpchannels.ChannelError:
+            counts[slot] = count
+            raise QueueNotFoundError(f"queue {qid} not found") from None
+        return item
+
+    # Big items (bytes of BIG_BUFFER or more: a plain bytes value or a pickle) go as two
+    # channel items, a header (a str, which no ordinary item is) and the bytes themselves,
+    # which the channel shares with one copy: marshal would copy them twice more.  Both
+    # are sent and taken under the lock with signals blocked, so neither half is ever
+    # left behind by a Ctrl-C; the queue's `big` count sends getters that way.
+    def _put_big(self, qid: int, data: bytes, pickled: bool, unboundop: int) -> None:
+        shared = self._shared
+        channel = self._channel(qid)
+        header = f"{self._current_id} {unboundop} {int(pickled)}"
+        with shared:
+            slot = self._queue_slots.get(qid, -1)
+            if slot < 0:
+                slot = shared.queues.find(qid)
+                if slot < 0:
+                    raise QueueNotFoundError(f"queue {qid} not found")
+            count = shared.count[slot]
+            maxsize = shared.maxsize[slot]
+            if 0 < maxsize <= count:
+                raise QueueFull(f"queue {qid} is full")
+            try:
+                _xxinterpchannels.send(channel, header)
+                _xxinterpchannels.send(channel, data)
+            except _xxinterpchannels.ChannelError:
+                raise QueueNotFoundError(f"queue {qid} not found") from None
+            shared.count[slot] = count + 1
+            shared.big[slot] += 1
+
+    def _get_big(self, qid: int, channel: Any, slot: int) -> tuple[object, bool, int | None]:
+        shared = self._shared
+        with shared:
+            head = self._get_one(qid, channel, slot, shared.count)
+            if type(head) is not str:
+                item = head  # an ordinary item before the big ones
+            else:
+                try:
+                    data = _xxinterpchannels.recv(channel)
+                except _xxinterpchannels.ChannelError:
+                    raise QueueNotFoundError(f"queue {qid} not found") from None
+                finally:
+                    shared.big[slot] -= 1
+                sender, unboundop, pickled = map(int, head.split())
+                return data, bool(pickled), None
         sender, unboundop, pickled, value = marshal.loads(item)
         if sender == -1:
             return None, False, unboundop
@@ -298,15 +370,28 @@ class Py312Queues:
                         items.append(_xxinterpchannels.recv(channel))
                     except _xxinterpchannels.ChannelError:
                         break
-                kept = []
-                for item in items:
-                    sender, unboundop, _pickled, _value = marshal.loads(item)
+                kept: list[tuple[Any, ...]] = []  # the channel items of each queue item
+                big = 0
+                position = 0
+                while position < len(items):
+                    item = items[position]
+                    if type(item) is str:  # a big item's header; its bytes follow
+                        entry: tuple[Any, ...] = (item, items[position + 1])
+                        sender, unboundop, _ = map(int, item.split())
+                        position += 2
+                    else:
+                        entry = (item,)
+                        sender, unboundop, _pickled, _value = marshal.loads(item)
+                        position += 1
                     if sender != interp_id:
-                        kept.append(item)
+                        kept.append(entry)
+                        big += len(entry) - 1
                     elif unboundop != 1:  # UNBOUND or UNBOUND_ERROR: leave a marker
-                        kept.append(marshal.dumps((-1, unboundop, False, None)))
-                for item in kept:
-                    _xxinterpchannels.send(channel, item)
+                        kept.append((marshal.dumps((-1, unboundop, False, None)),))
+                for entry in kept:
+                    for item in entry:
+                        _xxinterpchannels.send(channel, item)
                 slot = shared.queues.find(qid)
                 if slot >= 0:
                     shared.count[slot] = len(kept)
+                    shared.big[slot] = big

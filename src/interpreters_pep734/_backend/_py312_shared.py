@@ -39,6 +39,7 @@ _QUEUE_FIELDS = (
     ("count", "q", 8),
     ("unboundop", "b", 1),
     ("unheld", "i", 4),  # transit holds let go by receivers, not yet dropped
+    ("big", "i", 4),  # big items in the channel: two channel items each (see queue_put)
 )
 _INTERP_FIELDS = (
     ("whence", "b", 1),  # WHENCE_STDLIB if this package made it
@@ -214,6 +215,7 @@ class _Shared:
         self.count = self.queues.fields["count"]
         self.unboundop = self.queues.fields["unboundop"]
         self.unheld = self.queues.fields["unheld"]
+        self.big = self.queues.fields["big"]
         self.whence = self.interps.fields["whence"]
         self.refs = self.interps.fields["refs"]
         self.lock_read, self.lock_write = fds[1], fds[2]

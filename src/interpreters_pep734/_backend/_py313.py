@@ -23,11 +23,13 @@ from .._errors import (
     QueueNotFoundError,
 )
 from . import _common
-from ._interface import REPLY_NAME, REQUEST_NAME, WHENCE_STDLIB
+from ._interface import BUFFER_NAME, REPLY_NAME, REQUEST_NAME, WHENCE_STDLIB
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from ._interface import Buffers
 
 # Typed as Any on purpose: these private modules' signatures changed between 3.13 patch
 # releases and 3.14, and typeshed describes only one generation.
@@ -291,15 +293,19 @@ class Py313Backend:
                 _interpqueues.get(qid)
         return qid
 
-    def run(self, interp_id: int, op: str, request: bytes) -> bytes:
+    def run(
+        self, interp_id: int, op: str, request: bytes, buffers: Buffers = ()
+    ) -> tuple[bytes, Buffers]:
         qid = self._reply_queue()
         entry = (interp_id, threading.get_ident())
+        shared = {REQUEST_NAME: request, REPLY_NAME: qid}
+        if buffers:
+            for index, buffer in enumerate(buffers):
+                shared[BUFFER_NAME.format(index)] = buffer  # exec() copies bytes once
         try:
             self._guard.enter_run(*entry)
             self._replies.pending = True
-            excinfo = _interpreters.exec(
-                interp_id, self._entries[op], {REQUEST_NAME: request, REPLY_NAME: qid}
-            )
+            excinfo = _interpreters.exec(interp_id, self._entries[op], shared)
         except _interpreters.InterpreterError as exc:
             raise self._translate(exc) from None
         finally:
@@ -311,26 +317,40 @@ class Py313Backend:
             from .._errors import ExecutionFailed
 
             raise ExecutionFailed(excinfo)
+        got: Buffers = ()
         try:
-            item = _interpqueues.get(qid)
+            response = _interpqueues.get(qid)[0]
+            if type(response) is int:  # that many buffers, then the response
+                got = tuple([_interpqueues.get(qid)[0] for _ in range(response)])
+                response = _interpqueues.get(qid)[0]
         except _interpqueues.QueueError:  # QueueEmpty included: it derives from it
             raise _common.no_reply(interp_id) from None
         except Exception as exc:  # e.g. a QueueEmpty 3.13.0 looked up elsewhere
             raise _common.no_reply(interp_id) from exc
-        finally:
+        else:
+            # Only once the whole reply is taken: an interrupted run leaves the rest to
+            # be dropped by the next one (see _reply_queue).
             self._replies.pending = False
-        response: bytes = item[0]
-        return response
+        return response, got
 
     def _forget_request(self, interp_id: int) -> None:
-        cleanup = f"globals().pop({REQUEST_NAME!r}, None); globals().pop({REPLY_NAME!r}, None)"
+        cleanup = (
+            f"[globals().pop(n) for n in [n for n in globals() if n.startswith("
+            f"{BUFFER_NAME.split('{')[0]!r})]]; "
+            f"globals().pop({REQUEST_NAME!r}, None); globals().pop({REPLY_NAME!r}, None)"
+        )
         try:
             _interpreters.exec(interp_id, cleanup)
         except Exception:
             pass
 
-    def reply(self, reply_to: Any, response: bytes) -> None:
-        _interpqueues.put(reply_to, response, *self._queue_extra)
+    def reply(self, reply_to: Any, response: bytes, buffers: Buffers = ()) -> None:
+        put, extra = _interpqueues.put, self._queue_extra
+        if buffers:
+            put(reply_to, len(buffers), *extra)
+            for buffer in buffers:
+                put(reply_to, buffer, *extra)
+        put(reply_to, response, *extra)
 
     # -- queues: native, with the pickle fallback and id checks done here ---------------------
     @staticmethod
