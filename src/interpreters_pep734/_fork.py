@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 from . import _backend
+from ._backend import _wakeups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def _warn_before_fork() -> None:
 def _after_fork_in_child() -> None:
     if _backend.BACKEND is not None:
         _backend.BACKEND.after_fork_in_child()
+        _wakeups.after_fork_in_child()
 
 
 _registered = False

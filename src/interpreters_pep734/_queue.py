@@ -1,9 +1,9 @@
 """Cross-interpreter queues (``concurrent.interpreters._queues``) for CPython 3.12/3.13.
 
 Written once against the backend's queue primitives.  Differences from 3.14, on purpose:
-a blocked ``get()``/``put()`` polls with a back-off that starts at a few microseconds
-(3.14 sleeps 10 ms between tries), and float timeouts are honoured (3.14 truncates them
-with ``int()``).
+a blocked ``get()``/``put()`` sleeps until a put or get in any interpreter lets it go on
+(``_backend._wakeups``; 3.14 polls every 10 ms), and float timeouts are honoured (3.14
+truncates them with ``int()``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 import weakref
 
 from . import _transfer, _unbound
-from ._backend import BACKEND
+from ._backend import BACKEND, _wakeups
 from ._backend._interface import Backend
 from ._errors import (
     ItemInterpreterDestroyed,
@@ -50,16 +50,6 @@ _backend: Backend = BACKEND
 UNBOUND: Final[_unbound.UnboundItem] = _unbound.UnboundItem.singleton(
     "queue", "interpreters_pep734._queues"
 )
-
-# Polling back-off for blocking get()/put(): a few yields, then sleeps that double from
-# 20 µs up to 1 ms, and past that up to 1/20 of the time waited so far (at most 10 ms,
-# 3.14's fixed step).  A waiter wakes within about twice the time an item took to arrive,
-# or 5% of a long wait; an idle one costs about as much as 3.14's (~1% of a core).
-_SPINS = 4
-_FIRST_SLEEP = 20e-6
-_LONG_SLEEP = 1e-3
-_LONGEST_SLEEP = 10e-3
-_WAITED_FRACTION = 1 / 20
 
 
 def _serialize_unbound(unbound: AnyUnbound) -> int:
@@ -107,36 +97,6 @@ def _deadline(timeout: SupportsIndex | float | None) -> float | None:
     if seconds < 0:
         raise ValueError("timeout value must be non-negative")
     return time.monotonic() + seconds
-
-
-class _Waiter:
-    """The back-off between tries of a blocking operation."""
-
-    __slots__ = ("deadline", "delay", "spins", "started")
-
-    def __init__(self, deadline: float | None) -> None:
-        self.deadline = deadline
-        self.spins = _SPINS
-        self.delay = _FIRST_SLEEP
-        self.started = time.monotonic()
-
-    def wait(self) -> bool:
-        """Sleep a little; False once the deadline has passed."""
-        now = time.monotonic()
-        pause = self.delay
-        if self.deadline is not None:
-            remaining = self.deadline - now
-            if remaining <= 0:
-                return False
-            pause = min(pause, remaining)
-        if self.spins:
-            self.spins -= 1
-            time.sleep(0)
-            return True
-        time.sleep(pause)
-        ceiling = max(_LONG_SLEEP, min((now - self.started) * _WAITED_FRACTION, _LONGEST_SLEEP))
-        self.delay = min(self.delay * 2, ceiling)
-        return True
 
 
 _known_queues: weakref.WeakValueDictionary[int, Queue] = weakref.WeakValueDictionary()
@@ -264,7 +224,6 @@ class Queue:
             item, pickled = _encode(obj)
         try:
             _queue_put(self._id, item, pickled, unboundop)
-            return None
         except QueueFull:
             if not block:
                 _release_holds(item, pickled)
@@ -275,26 +234,42 @@ class Queue:
         except Exception:  # not a signal's: the item may have gone in as it came
             _release_holds(item, pickled)
             raise
+        else:
+            if _waits.counts[self._id & _MASK]:
+                _waits.wake(self._id, _ITEM)
+            return None
         try:
             self._put_when_room(item, pickled, unboundop, deadline)
         except Exception:  # not a signal's: the item may have gone in as it came
             _release_holds(item, pickled)
             raise
+        if _waits.counts[self._id & _MASK]:
+            _waits.wake(self._id, _ITEM)
 
     def _put_when_room(
         self, item: object, pickled: bool, unboundop: int, deadline: float | None
     ) -> None:
-        waiter = _Waiter(deadline)
-        while True:
-            if not waiter.wait():
-                raise QueueFull(f"queue {self._id} is full")
-            try:
-                _queue_put(self._id, item, pickled, unboundop)
-                return
-            except QueueFull:
-                pass
-            except _NATIVE_ERRORS as exc:
-                raise _translate(exc) from None
+        qid = self._id
+        slot = _waits.slot_of_this_thread()
+        try:
+            while True:
+                try:
+                    _queue_put(qid, item, pickled, unboundop)
+                    return
+                except QueueFull:
+                    pass
+                except _NATIVE_ERRORS as exc:
+                    raise _translate(exc) from None
+                if slot >= 0 and not _waits.waiting[slot]:
+                    # Enter (again) and try once more before sleeping: a get() from
+                    # now on wakes this thread.
+                    _waits.register(slot, qid, _ROOM)
+                    continue
+                if not _waits.sleep(slot, deadline):
+                    raise QueueFull(f"queue {qid} is full")
+        finally:
+            if slot >= 0:
+                _waits.leave(slot)
 
     def put_nowait(self, obj: object, *, unbounditems: AnyUnbound | None = None) -> None:
         unboundop = self._default_op if unbounditems is None else _serialize_unbound(unbounditems)
@@ -307,6 +282,8 @@ class Queue:
         except Exception:  # not a signal's: the item may have gone in as it came
             _release_holds(item, pickled)
             raise
+        if _waits.counts[self._id & _MASK]:
+            _waits.wake(self._id, _ITEM)
 
     def get(
         self,
@@ -333,21 +310,33 @@ class Queue:
             obj, pickled, unboundop = self._wait_for_item(deadline)
         except _NATIVE_ERRORS as exc:
             raise _translate(exc) from None
+        if _waits.counts[_ROOM_BASE + (self._id & _MASK)]:
+            _waits.wake(self._id, _ROOM)
         if pickled or unboundop is not None:
             return _decode(obj, pickled, unboundop)
         return obj
 
     def _wait_for_item(self, deadline: float | None) -> tuple[object, bool, int | None]:
-        waiter = _Waiter(deadline)
-        while True:
-            if not waiter.wait():
-                raise QueueEmpty(f"queue {self._id} is empty")
-            try:
-                return _queue_get(self._id)
-            except QueueEmpty:
-                pass
-            except _NATIVE_ERRORS as exc:
-                raise _translate(exc) from None
+        qid = self._id
+        slot = _waits.slot_of_this_thread()
+        try:
+            while True:
+                try:
+                    return _queue_get(qid)
+                except QueueEmpty:
+                    pass
+                except _NATIVE_ERRORS as exc:
+                    raise _translate(exc) from None
+                if slot >= 0 and not _waits.waiting[slot]:
+                    # Enter (again) and try once more before sleeping: a put() from
+                    # now on wakes this thread.
+                    _waits.register(slot, qid, _ITEM)
+                    continue
+                if not _waits.sleep(slot, deadline):
+                    raise QueueEmpty(f"queue {qid} is empty")
+        finally:
+            if slot >= 0:
+                _waits.leave(slot)
 
     def get_nowait(self) -> object:
         """Like get(), but never waits: QueueEmpty is raised at once if there is no item."""
@@ -355,6 +344,8 @@ class Queue:
             obj, pickled, unboundop = _queue_get(self._id)
         except _NATIVE_ERRORS as exc:
             raise _translate(exc) from None
+        if _waits.counts[_ROOM_BASE + (self._id & _MASK)]:
+            _waits.wake(self._id, _ROOM)
         if pickled or unboundop is not None:
             return _decode(obj, pickled, unboundop)
         return obj
@@ -407,3 +398,8 @@ _queue_get = _backend.queue_get
 _NATIVE_ERRORS = _backend.queue_native_errors
 _translate = _backend.translate_queue_error
 _backend.queue_register(Queue, QueueEmpty, QueueFull)
+# Sleepers, and the test a put or get makes to learn whether it must wake one (reading
+# one counter: no system call unless somebody sleeps on a queue with the same hash).
+_waits = _wakeups.table()
+_ITEM, _ROOM, _MASK = _wakeups.ITEM, _wakeups.ROOM, _wakeups.MASK
+_ROOM_BASE = _wakeups.BUCKETS * _ROOM

@@ -7,6 +7,7 @@ import threading
 import time
 
 from .._errors import InterpreterError, InterpreterNotFoundError
+from . import _wakeups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,9 +36,13 @@ def bootstrap_script(boot: str = "") -> str:
         "_p = set(_s.path)\n"
         "_s.path.extend(x for x in __interpreters_pep734_path__.split('\\0') if x not in _p)\n"
         + run_boot
-        + "import interpreters_pep734._agent\n"
+        # Before anything uses a queue: the sleepers' table is the creator's.
+        + "import interpreters_pep734._backend._wakeups\n"
+        "interpreters_pep734._backend._wakeups.attach(__interpreters_pep734_wakeups__)\n"
+        "import interpreters_pep734._agent\n"
         f"__builtins__.{ENTRY_POINT} = interpreters_pep734._agent.serve\n"
-        "del _s, _p, __interpreters_pep734_path__, interpreters_pep734\n"
+        "del _s, _p, __interpreters_pep734_path__, __interpreters_pep734_wakeups__\n"
+        "del interpreters_pep734\n"
         # 3.13's exec() of text adds __annotations__; a fresh 3.14 __main__ has none.
         "globals().pop('__annotations__', None)\n"
     )
@@ -95,8 +100,12 @@ def wait_until_idle(is_running: Any, interp_id: int) -> None:
         time.sleep(0.01)
 
 
-def path_value() -> str:
-    return "\0".join(p for p in sys.path if isinstance(p, str))
+def bootstrap_values() -> dict[str, str]:
+    """The names :func:`bootstrap_script` reads, bound in the new interpreter's __main__."""
+    return {
+        "__interpreters_pep734_path__": "\0".join(p for p in sys.path if isinstance(p, str)),
+        "__interpreters_pep734_wakeups__": _wakeups.fds_for_new_interpreter(),
+    }
 
 
 def check_id(interp_id: Any) -> int:

@@ -22,7 +22,7 @@ import importlib
 import threading
 
 from .._errors import ExecutionFailed, InterpreterError, InterpreterNotFoundError
-from . import _common, _py312_parsers, _py312_shared
+from . import _common, _py312_parsers, _py312_shared, _wakeups
 from ._interface import (
     BUFFER_NAME,
     REPLY_NAME,
@@ -205,7 +205,7 @@ class Py312Backend(Py312Queues):
             "del _b, __interpreters_pep734_shared__\n"
         )
         shared = {
-            "__interpreters_pep734_path__": _common.path_value(),
+            **_common.bootstrap_values(),
             "__interpreters_pep734_shared__": " ".join(map(str, shared_state.fds)),
         }
         try:
@@ -249,6 +249,7 @@ class Py312Backend(Py312Queues):
         with self._refs_lock:
             self._refs.pop(interp_id, None)
             self._newborn.pop(interp_id, None)
+        _wakeups.table().wake_all_for_room()  # UNBOUND_REMOVE items went with it
 
     def list_all(self) -> list[tuple[int, int]]:
         ids = sorted(int(i) for i in _xxsubinterpreters.list_all())
@@ -312,6 +313,7 @@ class Py312Backend(Py312Queues):
                 pass
             with _lifecycle_lock:
                 del handle
+            _wakeups.table().wake_all_for_room()  # UNBOUND_REMOVE items went with it
 
     # -- running the agent ---------------------------------------------------------------------
     def _reply_channel(self) -> Any:
