@@ -65,7 +65,7 @@ def stress(session: nox.Session) -> None:
         "-m",
         "pytest",
         "tests/stress",
-        "tests/test_queues_extra.py",
+        "tests/test_queue_items.py",
         "-q",
         "-s",
         env=env,

@@ -31,6 +31,9 @@ SLOWDOWN = 4 if DEBUG_BUILD else 1
 #: How much more work the stress tests (tests/stress/) do: the ``STRESS_SCALE`` environment
 #: variable, default 1 (``nox -s stress`` sets it larger).
 SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
+#: The bound, in seconds, on one wait of a test (a future's result, a queue's get): every
+#: wait is bounded so that a bug fails instead of hanging.
+TIMEOUT = 30
 #: The bound, in seconds, on one stress scenario's child process: past it, a hang.
 CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
 
@@ -141,6 +144,22 @@ def running(interp):
         for fd in (r_started, w_started, r_release, w_release):
             os.close(fd)
     assert not errors
+
+
+def exec_in_thread(
+    interp: interpreters.Interpreter, source: str, errors: list[BaseException]
+) -> threading.Thread:
+    """Run *source* (dedented) in *interp* from a new thread; what it raises goes to *errors*."""
+
+    def target() -> None:
+        try:
+            interp.exec(textwrap.dedent(source))
+        except BaseException as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=target)
+    t.start()
+    return t
 
 
 def run_python(

@@ -14,11 +14,11 @@ import pytest
 import interpreters_pep734 as interpreters
 from _xidefs import SubBytes, ident, make_importable
 from conftest import DEBUG_BUILD, STDLIB, run_python_json
-from interpreters_pep734 import _transfer
+from interpreters_pep734 import _pickling
 
 MB = 1 << 20
 #: Where the side path starts on 3.12/3.13 (3.14 has none; the sizes still round-trip).
-BIG = getattr(_transfer, "BIG_BUFFER", 64 * 1024)
+BIG = getattr(_pickling, "BIG_BUFFER", 64 * 1024)
 SIZES = [BIG - 1, BIG, BIG + 1, 3 * MB]
 
 

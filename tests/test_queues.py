@@ -30,6 +30,10 @@ from conftest import STDLIB, run_python
 from interpreters_pep734 import _queues
 
 IMPORT_QUEUES = "from interpreters_pep734 import _queues\n"
+FLOAT_TIMEOUT_REASON = (
+    "CPython 3.14+: the stdlib Queue truncates float timeouts with int(); "
+    "this package hands out the stdlib's Queue there"
+)
 
 
 def run(interp: interpreters.Interpreter, source: str) -> None:
@@ -442,6 +446,48 @@ def test_negative_timeouts_are_rejected():
     with pytest.raises(ValueError, match="timeout value must be non-negative"):
         q.put("x", timeout=-1)
     assert q.qsize() == 0
+
+
+@pytest.mark.skipif(STDLIB, reason=FLOAT_TIMEOUT_REASON)
+def test_get_honours_a_float_timeout():
+    q = interpreters.create_queue()
+    start = time.monotonic()
+    with pytest.raises(interpreters.QueueEmpty):
+        q.get(timeout=0.25)
+    elapsed = time.monotonic() - start
+    assert 0.25 <= elapsed < 0.95, elapsed
+
+
+@pytest.mark.skipif(STDLIB, reason=FLOAT_TIMEOUT_REASON)
+def test_put_honours_a_float_timeout():
+    q = interpreters.create_queue(1)
+    q.put(None)
+    start = time.monotonic()
+    with pytest.raises(interpreters.QueueFull):
+        q.put(None, timeout=0.25)
+    elapsed = time.monotonic() - start
+    assert 0.25 <= elapsed < 0.95, elapsed
+    assert q.qsize() == 1
+
+
+@pytest.mark.skipif(STDLIB, reason=FLOAT_TIMEOUT_REASON)
+def test_float_timeout_above_one_second_is_not_cut_to_one():
+    q = interpreters.create_queue()
+    start = time.monotonic()
+    with pytest.raises(interpreters.QueueEmpty):
+        q.get(timeout=1.5)
+    elapsed = time.monotonic() - start
+    assert 1.5 <= elapsed < 10, elapsed
+
+
+def test_float_timeout_returns_an_item_that_arrives_in_time():
+    q = interpreters.create_queue()
+    timer = threading.Timer(0.2, q.put, args=(b"late",))
+    timer.start()
+    try:
+        assert q.get(timeout=5.0) == b"late"
+    finally:
+        timer.join(10)
 
 
 @pytest.mark.parametrize(
@@ -998,3 +1044,47 @@ def test_timeouts_use_the_monotonic_clock_of_the_queues_module():
             queue.put(None, timeout=0)
     fake_time.monotonic.assert_called()
     fake_time.time.assert_not_called()
+
+
+# --- the backend's queue protocol -------------------------------------------------------------
+
+
+def _has_3_14_queue_protocol() -> bool:
+    try:
+        from interpreters_pep734._backend._py313 import _queue_protocol
+    except ImportError:  # 3.12: no _interpreters
+        return False
+    return _queue_protocol()[0] != 0  # 3.13's (fmt, unboundop) starts with fmt 0
+
+
+@pytest.mark.skipif(
+    not _has_3_14_queue_protocol(),
+    reason="needs _interpqueues with 3.14's create(maxsize, unboundop, fallback): CPython 3.14+",
+)
+def test_the_3_13_backend_speaks_the_3_14_queue_protocol_too():
+    # No 3.13 release has it yet (3.13.18 has not), but the backend probes for it rather
+    # than trusting the version: exercise that branch where the protocol exists.
+    from interpreters_pep734 import _errors
+    from interpreters_pep734._backend._py313 import Py313Backend
+
+    backend = Py313Backend()
+    assert backend.queue_put == backend._put_with_fallback  # not the 3.13 C function
+    qid = backend.queue_create(0, 2)
+    try:
+        assert backend.queue_default_unboundop(qid) == 2
+        assert qid in backend.queue_list_all()
+        backend.queue_put(qid, b"pickled bytes", True, 3)
+        backend.queue_put(qid, 12345, False, 1)
+        assert backend.queue_count(qid) == 2
+        assert backend.queue_get(qid) == (b"pickled bytes", True, None)
+        assert backend.queue_get(qid) == (12345, False, None)
+        assert backend.queue_count(qid) == 0
+    finally:
+        import _interpqueues
+
+        _interpqueues.destroy(qid)
+    with pytest.raises(backend.queue_native_errors) as caught:
+        backend.queue_get(qid)
+    error = backend.translate_queue_error(caught.value)
+    assert isinstance(error, _errors.QueueNotFoundError)  # the backend's own class
+    assert str(error) == f"queue {qid} not found"

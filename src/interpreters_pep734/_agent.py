@@ -18,6 +18,7 @@ from . import _transfer
 from ._backend import BACKEND
 from ._backend._interface import BUFFER_NAME, FIRST_BUFFER_NAME, REPLY_NAME, REQUEST_NAME
 from ._errors import NotShareableError
+from ._syspath import sync_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def _exec(request: bytes, buffers: Buffers) -> Response:
 
     code, path = marshal.loads(request)
     if path is not None:
-        _transfer.sync_path(path)
+        sync_path(path)
     try:
         exec(code, _main_namespace())
     except BaseException as exc:

@@ -243,10 +243,10 @@ class InterpreterPoolExecutor(_thread_pool.ThreadPoolExecutor):
             initializer: A callable run first in each worker's interpreter.
             initargs: The arguments for the initializer.
         """
-        from . import _transfer
+        from . import _fake_main
 
         # Here, not only in create(): the workers create their interpreters in other threads.
-        _transfer.check_not_rerunning_main()
+        _fake_main.check_not_rerunning_main()
         if not thread_name_prefix:
             thread_name_prefix = f"InterpreterPoolExecutor-{_thread_pool.next_pool_number()}"
         if max_workers is None:

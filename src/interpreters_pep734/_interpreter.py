@@ -9,7 +9,7 @@ import threading
 import weakref
 from collections.abc import Callable
 
-from . import _transfer
+from . import _fake_main, _scripts, _shareable, _syspath, _transfer
 from ._backend import BACKEND
 from ._backend._interface import (
     WHENCE_CAPI,
@@ -44,14 +44,14 @@ __all__ = ["Interpreter", "create", "get_current", "get_main", "is_shareable", "
 assert BACKEND is not None
 _backend: Backend = BACKEND
 
-is_shareable = _transfer.is_shareable
+is_shareable = _shareable.is_shareable
 
-_paths = _transfer.PathTracker()
+_paths = _syspath.PathTracker()
 
 
 def create() -> Interpreter:
     """Create an interpreter, with nothing running in it yet, and return it."""
-    _transfer.check_not_rerunning_main()
+    _fake_main.check_not_rerunning_main()
     interp_id = _backend.create()
     return Interpreter(interp_id, _ownsref=True)
 
@@ -195,7 +195,7 @@ class Interpreter:
                 raise TypeError("bad argument type for built-in operation")
             if "\0" in name:
                 raise ValueError("found embedded NULL character")
-            _transfer.check_natively_shareable(value)
+            _shareable.check_natively_shareable(value)
         # Converted in full before anything is sent: on failure nothing is bound.
         response, _ = _backend.run(self._id, "set_main", _transfer.encode_namespace(updates))
         _transfer.decode_response(response)
@@ -214,7 +214,7 @@ class Interpreter:
         meanwhile.
         """
         self._require_own("exec code for")
-        script = _transfer.script_code(code)
+        script = _scripts.script_code(code)
         request = _transfer.encode_exec(script, _paths.changes_for(self._id))
         _transfer.decode_response(_backend.run(self._id, "exec", request)[0])
 

@@ -6,7 +6,7 @@ Kept apart from ``_executor`` so a worker imports only this (and pickle), not
 
 from __future__ import annotations
 
-import _pickle as pickle  # not pickle.py: see _transfer
+import _pickle as pickle  # not pickle.py: see _pickling
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ _THIS_FILE = __file__
 class _TaskFailed:
     """Returned by ``_run_task`` in place of a result when the task raised.
 
-    ``data`` is the pickled exception; ``failure`` is ``_transfer.snapshot()`` of it: the
+    ``data`` is the pickled exception; ``failure`` is ``_excinfo.snapshot()`` of it: the
     type's names, the message and the formatted traceback, as ``ExecutionFailed`` needs.
     """
 
@@ -57,12 +57,12 @@ def _run_task(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, A
     try:
         return fn(*args, **kwargs)
     except BaseException as exc:
-        from . import _transfer
+        from . import _excinfo, _pickling
 
         try:
-            data: bytes | None = pickle.dumps(exc, _transfer.PICKLE_PROTOCOL)
+            data: bytes | None = pickle.dumps(exc, _pickling.PICKLE_PROTOCOL)
         except Exception:
             data = None
         if data is None:
             raise
-        return _TaskFailed(data, _transfer.snapshot(exc, _THIS_FILE))
+        return _TaskFailed(data, _excinfo.snapshot(exc, _THIS_FILE))

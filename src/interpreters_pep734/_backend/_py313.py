@@ -37,7 +37,9 @@ _interpreters: Any = importlib.import_module("_interpreters")
 _interpqueues: Any = importlib.import_module("_interpqueues")
 _create_isolated = functools.partial(_interpreters.create, "isolated", reqrefs=True)
 
-_REPLACE = 3  # unbound op: keep the slot, never used for replies
+#: The unbound op of the reply queues (and of the protocol probe): an item whose
+#: interpreter is gone keeps its slot and is got as unbound, never silently removed.
+_REPLACE = 3
 
 
 def _queue_protocol() -> tuple[int, ...]:
