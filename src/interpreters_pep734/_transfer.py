@@ -22,9 +22,6 @@ from collections.abc import Callable, Mapping
 from . import _fake_main
 from ._errors import NotShareableError
 from ._excinfo import describe_error, raise_failure, raise_not_shareable, safe_str, snapshot
-
-# Re-exported: the 3.12 queues send a big item beside its pickle from the same size on.
-from ._pickling import BIG_BUFFER as BIG_BUFFER  # noqa: PLC0414
 from ._pickling import (
     SCANNED_TYPES,
     deep_stand_in,

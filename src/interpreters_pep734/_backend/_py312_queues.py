@@ -17,7 +17,7 @@ import importlib
 import marshal
 import os
 
-from .. import _transfer
+from .. import _pickling, _transfer
 from .._errors import QueueEmpty, QueueError, QueueFull, QueueNotFoundError
 from . import _common
 from ._py312_shared import _live_channels
@@ -200,13 +200,13 @@ class Py312Queues:
         if self._held:
             self._drop_unheld()
         shared = self._shared_state or self._shared
-        if type(obj) is bytes and len(obj) >= _transfer.BIG_BUFFER:
+        if type(obj) is bytes and len(obj) >= _pickling.BIG_BUFFER:
             return self._put_big(qid, obj, pickled, unboundop)
         try:
             item = marshal.dumps((self._current_id, unboundop, pickled, obj))  # type: ignore[arg-type]
         except ValueError:  # a Queue or memoryview: natively shareable in 3.14, pickled here
             data = _transfer.dumps_queue_item(obj, self.queue_hold)
-            if len(data) >= _transfer.BIG_BUFFER:
+            if len(data) >= _pickling.BIG_BUFFER:
                 return self._put_big(qid, data, True, unboundop)
             item = marshal.dumps((self._current_id, unboundop, True, data))
         channel = self._channel(qid)
