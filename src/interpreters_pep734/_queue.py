@@ -109,6 +109,8 @@ class Queue:
     _default_op: int
     _unbound: tuple[int, AnyUnbound]
     _maxsize: int
+    _item_bucket: int
+    _room_bucket: int
 
     def __new__(cls, id: int, /) -> Self:
         # Queue(id) returns the existing object for that ID when there is one.
@@ -127,6 +129,11 @@ class Queue:
             # put() needs the queue's default unbound op every time: read it once here,
             # before another thread can find this object.
             self._default_op = _backend.queue_default_unboundop(id)
+            # Where put() and get() look whether a sleeper waits for this queue (only a
+            # bounded queue has puts waiting for room; -1: none to look for).
+            self._item_bucket = id & _MASK
+            bounded = _backend.queue_maxsize(id) > 0
+            self._room_bucket = _ROOM_BASE + (id & _MASK) if bounded else -1
             _known_queues[id] = self
         return self
 
@@ -235,7 +242,7 @@ class Queue:
             _release_holds(item, pickled)
             raise
         else:
-            if _waits.counts[self._id & _MASK]:
+            if _waits.counts[self._item_bucket]:
                 _waits.wake(self._id, _ITEM)
             return None
         try:
@@ -243,7 +250,7 @@ class Queue:
         except Exception:  # not a signal's: the item may have gone in as it came
             _release_holds(item, pickled)
             raise
-        if _waits.counts[self._id & _MASK]:
+        if _waits.counts[self._item_bucket]:
             _waits.wake(self._id, _ITEM)
 
     def _put_when_room(
@@ -282,7 +289,7 @@ class Queue:
         except Exception:  # not a signal's: the item may have gone in as it came
             _release_holds(item, pickled)
             raise
-        if _waits.counts[self._id & _MASK]:
+        if _waits.counts[self._item_bucket]:
             _waits.wake(self._id, _ITEM)
 
     def get(
@@ -310,7 +317,7 @@ class Queue:
             obj, pickled, unboundop = self._wait_for_item(deadline)
         except _NATIVE_ERRORS as exc:
             raise _translate(exc) from None
-        if _waits.counts[_ROOM_BASE + (self._id & _MASK)]:
+        if self._room_bucket >= 0 and _waits.counts[self._room_bucket]:
             _waits.wake(self._id, _ROOM)
         if pickled or unboundop is not None:
             return _decode(obj, pickled, unboundop)
@@ -344,7 +351,7 @@ class Queue:
             obj, pickled, unboundop = _queue_get(self._id)
         except _NATIVE_ERRORS as exc:
             raise _translate(exc) from None
-        if _waits.counts[_ROOM_BASE + (self._id & _MASK)]:
+        if self._room_bucket >= 0 and _waits.counts[self._room_bucket]:
             _waits.wake(self._id, _ROOM)
         if pickled or unboundop is not None:
             return _decode(obj, pickled, unboundop)

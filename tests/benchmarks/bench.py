@@ -147,7 +147,30 @@ def ping_pong(rounds=2000):
     return statistics.median(samples)
 
 
-def idle_get_cpu(seconds=2.0):
+def thread_ping_pong(rounds=2000):
+    """The same round trip between two threads of one interpreter over queue.Queue."""
+    import queue
+
+    requests, replies = queue.Queue(), queue.Queue()
+
+    def echo_all():
+        while (item := requests.get()) is not None:
+            replies.put(item)
+
+    thread = threading.Thread(target=echo_all)
+    thread.start()
+    samples = []
+    for i in range(rounds):
+        start = time.perf_counter()
+        requests.put(i)
+        replies.get()
+        samples.append((time.perf_counter() - start) * 1e6)
+    requests.put(None)
+    thread.join()
+    return statistics.median(samples)
+
+
+def idle_get_cpu(seconds=3.0):
     """CPU used by a get() blocked on an empty queue, in % of one core."""
     queue = interpreters.create_queue()
     start = time.process_time()
@@ -238,7 +261,15 @@ def main():
     for label, item in (("queue put+get int (µs)", 1), ("queue put+get dict (µs)", {"a": 1})):
         value = per_op(lambda item=item: (queue.put(item), queue.get()), n=20000)
         rows.append((label, value, f"{value / raw_q:.1f}x raw"))
-    rows.append(("queue ping-pong, 2 interpreters, median (µs)", ping_pong(), ""))
+    pp_interpreters, pp_threads = interleaved_medians(ping_pong, thread_ping_pong)
+    rows.append(("queue ping-pong, 2 threads, queue.Queue (µs)", pp_threads, ""))
+    rows.append(
+        (
+            "queue ping-pong, 2 interpreters, median (µs)",
+            pp_interpreters,
+            f"{pp_interpreters / pp_threads:.1f}x 2 threads",
+        )
+    )
     rows.append(("queue 2 producers + 2 consumers (items/s)", throughput(), ""))
     rows.append(("queue get() blocked on an empty queue (% of a core)", idle_get_cpu(), ""))
 
