@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import run_python_json
+from conftest import CHILD_TIMEOUT, run_python_json
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends a POSIX SIGINT to a child")
 
@@ -395,3 +395,72 @@ def test_signal_storm_inside_create_and_close_loses_no_interpreter(period):
     assert result == 1024
     assert remaining == 1  # only the main interpreter
     assert "Fatal Python error" not in proc.stderr
+
+
+# -- signal handlers that use queues themselves --------------------------------------------
+# A handler runs in the main thread, between two calls of whatever that thread was doing:
+# possibly inside a queue operation that holds a cross-interpreter lock.  A handler that
+# uses a queue then needs that lock too (a server's SIGTERM handler that puts a sentinel).
+# It must neither wait for ever for its own thread (CPython 3.12: a deadlock before the
+# fix, within the first thousand signals) nor disturb the operation it interrupted.
+
+HANDLER_USES_QUEUES = """
+import itertools, json, signal, sys, threading
+import interpreters_pep734 as interpreters
+
+queue = interpreters.create_queue(int(sys.argv[1]))
+side = interpreters.create_queue()
+ids = itertools.count()
+handled = []
+
+def handler(signum, frame):
+    mine = next(ids)  # handlers can interrupt handlers: each its own number
+    side.put_nowait(mine)
+    handled.append(mine)
+
+# A thread that sleeps on the queue makes puts wake it: that path takes a lock too.
+stop = threading.Event()
+taken = []
+def sleeper():
+    while not stop.is_set():
+        try:
+            taken.append(queue.get(timeout=0.002))
+        except interpreters.QueueEmpty:
+            pass
+
+thread = threading.Thread(target=sleeper)
+thread.start()
+signal.signal(signal.SIGALRM, handler)
+signal.setitimer(signal.ITIMER_REAL, 300e-6, 300e-6)
+put = 0
+for i in range(int(sys.argv[2])):
+    try:
+        queue.put(i, timeout=0.01)
+        put += 1
+    except interpreters.QueueFull:
+        pass
+    try:
+        taken.append(queue.get(timeout=0.001))
+    except interpreters.QueueEmpty:
+        pass
+signal.setitimer(signal.ITIMER_REAL, 0, 0)
+stop.set()
+thread.join()
+while not queue.empty():
+    taken.append(queue.get_nowait())
+side_items = []
+while not side.empty():
+    side_items.append(side.get_nowait())
+print(json.dumps({"handled": len(handled), "side_all_there": sorted(side_items) == sorted(handled),
+                  "all_taken": sorted(taken) == sorted(set(taken)) and len(taken) == put}))
+"""
+
+
+@needs_setitimer
+@pytest.mark.parametrize("maxsize", [0, 1])
+def test_signal_handler_that_uses_a_queue_inside_queue_operations(maxsize):
+    for _ in range(2):
+        result, _ = run_python_json(HANDLER_USES_QUEUES, maxsize, 20000, timeout=CHILD_TIMEOUT)
+        assert result["handled"] > 0
+        assert result["side_all_there"]
+        assert result["all_taken"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from . import _backend
-from ._backend import _wakeups
+from ._backend import _pipelock, _wakeups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def _warn_before_fork() -> None:
 
 def _after_fork_in_child() -> None:
     if _backend.BACKEND is not None:
+        _pipelock.set_signal_thread(True)  # the thread that forked is the child's main one
         _backend.BACKEND.after_fork_in_child()
         _wakeups.after_fork_in_child()
 

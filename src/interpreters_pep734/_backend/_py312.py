@@ -22,7 +22,7 @@ import importlib
 import threading
 
 from .._errors import ExecutionFailed, InterpreterError, InterpreterNotFoundError
-from . import _common, _py312_parsers, _py312_shared, _wakeups
+from . import _common, _py312_parsers, _wakeups
 from ._interface import (
     BUFFER_NAME,
     REPLY_NAME,
@@ -128,8 +128,6 @@ class Py312Backend(Py312Queues):
         # child's copy of the channels module: dropping this copy's ChannelIDs destroys
         # them there, so the parent's Queue objects find them gone, as 3.14 would have it.
         global _lifecycle_lock
-        main_thread = _py312_shared._MAIN_THREAD
-        _py312_shared._MAIN_THREAD = threading.get_ident() if main_thread is not None else None
         _lifecycle_lock = threading.RLock()
         self._refs_lock = threading.Lock()
         self._gone_at_fork.update(self._channel_refs)

@@ -187,15 +187,12 @@ class Py312Queues:
         except _xxinterpchannels.ChannelError:
             raise QueueNotFoundError(f"queue {qid} not found") from None
 
-    # put and get are the hot paths: they take the lock's token without blocking signals
-    # (two system calls saved).  A signal handler's exception (Ctrl-C) is raised when a
-    # call returns, so: the token is read *into* a buffer, which tells the `finally`
-    # whether it was taken; and the one call that changes the channel comes last, after
-    # the count is already right, so an exception raised as it returns leaves both
-    # consistent (a get interrupted that way loses its item, as any Python queue does).
-    # The protocol is written out in both methods on purpose: as a context manager its
-    # Python-level __exit__ could be cut short at its first line, and a helper would cost
-    # a call on the hot path.
+    # put and get are the hot paths: they take the lock without blocking signals (two
+    # system calls saved), by the protocol written out in _pipelock's docstring.  The one
+    # call that changes the channel comes last, after the count is already right, so a
+    # signal handler's exception raised as it returns leaves both consistent (a get
+    # interrupted that way loses its item, as any Python queue does), and a handler that
+    # uses a queue itself finds them consistent too.
     def queue_put(self, qid: int, obj: object, pickled: bool, unboundop: int) -> None:
         if self._held:
             self._drop_unheld()
@@ -212,9 +209,10 @@ class Py312Queues:
         channel = self._channel(qid)
         slot = self._queue_slots.get(qid, -1)
         counts = shared.count
-        token = bytearray(1)
+        token, nested = shared.token()
         try:
-            os.readv(shared.lock_read, (token,))
+            if not nested:
+                os.readv(shared.read_fd, (token,))
             if slot < 0:  # not bound here: look it up
                 slot = shared.queues.find(qid)
                 if slot < 0:
@@ -230,17 +228,19 @@ class Py312Queues:
                 counts[slot] = count
                 raise QueueNotFoundError(f"queue {qid} not found") from None
         finally:
-            if token[0]:
-                os.write(shared.lock_write, b"x")
+            if token[0] and not nested:
+                token[0] = 0
+                os.write(shared.write_fd, b"x")
 
     def queue_get(self, qid: int) -> tuple[object, bool, int | None]:
         shared = self._shared_state or self._shared
         channel = self._channel(qid)
         slot = self._queue_slots.get(qid, -1)
         counts = shared.count
-        token = bytearray(1)
+        token, nested = shared.token()
         try:
-            os.readv(shared.lock_read, (token,))
+            if not nested:
+                os.readv(shared.read_fd, (token,))
             if slot < 0:  # not bound here: look it up
                 slot = shared.queues.find(qid)
                 if slot < 0:
@@ -259,8 +259,9 @@ class Py312Queues:
                     counts[slot] = count
                     raise QueueNotFoundError(f"queue {qid} not found") from None
         finally:
-            if token[0]:
-                os.write(shared.lock_write, b"x")
+            if token[0] and not nested:
+                token[0] = 0
+                os.write(shared.write_fd, b"x")
         if item is None:
             return self._get_big(qid, channel, slot)
         sender, unboundop, pickled, value = marshal.loads(item)

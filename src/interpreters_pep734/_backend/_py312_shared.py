@@ -2,23 +2,21 @@
 
 3.12's C modules keep no per-interpreter "whence", no reference counts that survive
 across interpreters and no queue sizes.  The 3.12 backend keeps them in one shared memory
-mapping, under a cross-interpreter lock made of a pipe; this module holds that mapping
-(:class:`_Shared`), its id -> slot tables (:class:`_Table`) and the lock's signal
-handling.  It knows nothing of queues or interpreters beyond the fields it stores: the
-backend (``_py312``) and the queue emulation (``_py312_queues``) give them meaning.
+mapping, under a cross-interpreter lock (``_pipelock``); this module holds that mapping
+(:class:`_Shared`) and its id -> slot tables (:class:`_Table`).  It knows nothing of
+queues or interpreters beyond the fields it stores: the backend (``_py312``) and the queue
+emulation (``_py312_queues``) give them meaning.
 """
 
 from __future__ import annotations
 
-import _signal
 import importlib
 import mmap
 import os
-import signal
-import threading
 
 from .._errors import InterpreterError, QueueError
 from ._interface import WHENCE_STDLIB
+from ._pipelock import PipeLock, set_signal_thread
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -169,7 +167,7 @@ class _Table:
         header[_LIVE_AT_SWEEP] = in_use
 
 
-class _Shared:
+class _Shared(PipeLock):
     """State every interpreter of the process must agree on, in one shared mapping.
 
     * whence: which interpreter ids this package created (only the creator writes an id's
@@ -177,9 +175,8 @@ class _Shared:
     * reference counts of the interpreters this package created;
     * each queue's maxsize, item count and default unbound op.
 
-    Counts change under the lock, a pipe holding one token byte (``with shared:``, or the
-    signal-safe protocol written out in ``queue_put``/``queue_get``): file descriptors are
-    process-wide, so it works across interpreters that each have their own GIL.
+    Counts change under the lock (the object is a :class:`PipeLock`: ``with shared:``, or
+    the protocol written out in ``queue_put``/``queue_get``).
     """
 
     def __init__(self, fds: tuple[int, int, int] | None = None) -> None:
@@ -218,28 +215,7 @@ class _Shared:
         self.big = self.queues.fields["big"]
         self.whence = self.interps.fields["whence"]
         self.refs = self.interps.fields["refs"]
-        self.lock_read, self.lock_write = fds[1], fds[2]
-        self._saved_mask: set[Any] = set()
-
-    # -- the cross-interpreter lock ---------------------------------------------------------
-    # The main thread runs signal handlers, and Python raises their exceptions (Ctrl-C's
-    # KeyboardInterrupt) when a call returns: between taking the token and the code that
-    # would give it back.  A lost token blocks every later operation, the exit too.  So
-    # the main thread keeps signals pending at the OS level while it holds the lock (a few
-    # microseconds); they are delivered, and raised, once the token is back.
-    def __enter__(self) -> None:
-        if threading.get_ident() == _MAIN_THREAD:
-            try:
-                self._saved_mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, _SIGNALS)
-            except BaseException:  # a signal that came before: nothing is taken yet
-                _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _SIGNALS)
-                raise
-        os.read(self.lock_read, 1)
-
-    def __exit__(self, *exc: object) -> None:
-        os.write(self.lock_write, b"x")
-        if threading.get_ident() == _MAIN_THREAD:
-            _signal.pthread_sigmask(_signal.SIG_SETMASK, self._saved_mask)
+        PipeLock.__init__(self, (fds[1], fds[2]))
 
     # -- whence and references (under the lock) --------------------------------------------
     def _interp_slot(self, interp_id: int) -> int:
@@ -293,13 +269,5 @@ def _live_channels() -> set[int]:
     return {int(c) for c in _xxinterpchannels.list_all()}
 
 
-#: The thread that runs signal handlers: the main interpreter's main thread (None in
-#: other interpreters, which never run them).
-_MAIN_THREAD = (
-    threading.main_thread().ident
-    if _xxsubinterpreters.get_current() == 0 and hasattr(_signal, "pthread_sigmask")
-    else None
-)
-# Plain ints and the C function: signal.pthread_sigmask() turns every signal into an
-# enum member, which costs tens of microseconds a call.
-_SIGNALS = {int(s) for s in signal.valid_signals()}
+# Signal handlers run in the main interpreter's main thread only.
+set_signal_thread(_xxsubinterpreters.get_current() == 0)

@@ -22,7 +22,7 @@ from .._errors import (
     QueueError,
     QueueNotFoundError,
 )
-from . import _common, _wakeups
+from . import _common, _pipelock, _wakeups
 from ._interface import BUFFER_NAME, REPLY_NAME, REQUEST_NAME, WHENCE_STDLIB
 
 TYPE_CHECKING = False
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 _interpreters: Any = importlib.import_module("_interpreters")
 _interpqueues: Any = importlib.import_module("_interpqueues")
 _create_isolated = functools.partial(_interpreters.create, "isolated", reqrefs=True)
+# Signal handlers run in the main interpreter's main thread only.
+_pipelock.set_signal_thread(_interpreters.get_current()[0] == 0)
 
 #: The unbound op of the reply queues (and of the protocol probe): an item whose
 #: interpreter is gone keeps its slot and is got as unbound, never silently removed.

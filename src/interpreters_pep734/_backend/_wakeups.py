@@ -26,17 +26,13 @@ Interpreters this package creates get the mapping's descriptors at their start
 
 from __future__ import annotations
 
-import _signal
 import mmap
 import os
 import select
-import signal
 import threading
 import time
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+from ._pipelock import PipeLock
 
 #: The directions: a get() waits for an item, a put() for room.
 ITEM = 0
@@ -63,7 +59,7 @@ _SIZE = (
 )
 
 
-class WaitTable:
+class WaitTable(PipeLock):
     """The process-wide table of sleepers (see the module docstring).
 
     Each thread that ever sleeps owns one slot (:meth:`slot_of_this_thread`) until it
@@ -83,9 +79,8 @@ class WaitTable:
                 with tempfile.TemporaryFile() as backing:
                     fd = os.dup(backing.fileno())
             os.ftruncate(fd, _SIZE)
-            lock_read, lock_write = os.pipe()
-            os.write(lock_write, b"x")
-            fds = (fd, lock_read, lock_write)
+            lock = PipeLock()
+            fds = (fd, lock.read_fd, lock.write_fd)
         self.fds = fds
         self._map = mmap.mmap(fds[0], _SIZE)
         view = memoryview(self._map)
@@ -108,30 +103,11 @@ class WaitTable:
         self.write_fds = view[offset : offset + 4 * _SLOTS].cast("i")  # fd + 1
         offset += 4 * _SLOTS
         self.free = view[offset : offset + 4 * _SLOTS].cast("i")
-        self._lock_read, self._lock_write = fds[1], fds[2]
-        self._saved_mask: set[Any] = set()
+        PipeLock.__init__(self, (fds[1], fds[2]))
 
-    # -- the lock: a pipe holding one token byte ------------------------------------------
-    # Rare changes (a thread's slot taken or given back) hold signals back in the main
-    # thread (`with table:`): a signal handler's exception (Ctrl-C) raised in the middle
-    # would leave the table half changed, or the token taken for good.  That costs two
-    # more system calls (~5 µs), too much for every sleep and wake-up: those read the token
-    # *into* a buffer, which tells their `finally` whether it was taken, and change the
-    # table only with stores that no Python-level signal handler can come between (no
-    # call, no loop back: the interpreter runs handlers only at those).
-    def __enter__(self) -> None:
-        if threading.get_ident() == _signal_thread:
-            try:
-                self._saved_mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, _SIGNALS)
-            except BaseException:  # a signal that came before: nothing is taken yet
-                _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _SIGNALS)
-                raise
-        os.read(self._lock_read, 1)
-
-    def __exit__(self, *exc: object) -> None:
-        os.write(self._lock_write, b"x")
-        if threading.get_ident() == _signal_thread:
-            _signal.pthread_sigmask(_signal.SIG_SETMASK, self._saved_mask)
+    # The lock (see _pipelock): `with table:` for the rare changes (a thread's slot taken
+    # or given back, every put() woken for room); the protocol written out for every
+    # sleep and wake-up, whose changes are plain stores and one last write.
 
     # -- a thread's slot ------------------------------------------------------------------
     def slot_of_this_thread(self) -> int:
@@ -171,9 +147,10 @@ class WaitTable:
     # -- sleeping -------------------------------------------------------------------------
     def register(self, slot: int, qid: int, direction: int) -> None:
         """The slot waits for *qid* in *direction*: a put or get from now on wakes it."""
-        token = bytearray(1)
+        token, nested = self.token()
         try:
-            os.readv(self._lock_read, (token,))
+            if not nested:
+                os.readv(self.read_fd, (token,))
             self.qids[slot] = qid + 1
             self.directions[slot] = direction
             self.notified[slot] = 0
@@ -181,8 +158,9 @@ class WaitTable:
             self.counts[direction * BUCKETS + (qid & MASK)] += 1
             self.header[_SLEEPING + direction] += 1
         finally:
-            if token[0]:
-                os.write(self._lock_write, b"x")
+            if token[0] and not nested:
+                token[0] = 0
+                os.write(self.write_fd, b"x")
 
     def sleep(self, slot: int, deadline: float | None) -> bool:
         """Sleep until woken, the deadline, or :data:`SAFETY_POLL`; False past the deadline.
@@ -220,9 +198,10 @@ class WaitTable:
         """The sleep is over: stop waiting, and pass on a wake-up that came unused."""
         if not (self.waiting[slot] or self.notified[slot]):
             return  # woken and looked: nothing to undo, no lock
-        token = bytearray(1)
+        token, nested = self.token()
         try:
-            os.readv(self._lock_read, (token,))
+            if not nested:
+                os.readv(self.read_fd, (token,))
             qid = self.qids[slot] - 1
             direction = self.directions[slot]
             if self.waiting[slot]:
@@ -233,19 +212,22 @@ class WaitTable:
                 self.notified[slot] = 0
                 self._wake_one(qid, direction)
         finally:
-            if token[0]:
-                os.write(self._lock_write, b"x")
+            if token[0] and not nested:
+                token[0] = 0
+                os.write(self.write_fd, b"x")
 
     # -- waking -----------------------------------------------------------------------------
     def wake(self, qid: int, direction: int) -> None:
         """Wake one sleeper waiting for *qid* in *direction*, if there is one."""
-        token = bytearray(1)
+        token, nested = self.token()
         try:
-            os.readv(self._lock_read, (token,))
+            if not nested:
+                os.readv(self.read_fd, (token,))
             self._wake_one(qid, direction)
         finally:
-            if token[0]:
-                os.write(self._lock_write, b"x")
+            if token[0] and not nested:
+                token[0] = 0
+                os.write(self.write_fd, b"x")
 
     def wake_all_for_room(self) -> None:
         """Wake every put() waiting for room: an interpreter is gone, and the items it put
@@ -321,14 +303,6 @@ def _drain(read_fd: int) -> None:
         pass
 
 
-#: The thread that runs signal handlers: the main interpreter's main thread (None in other
-#: interpreters, which never run them; see attach()).
-_signal_thread: int | None = (
-    threading.main_thread().ident if hasattr(_signal, "pthread_sigmask") else None
-)
-# Plain ints: signal.pthread_sigmask() turns every signal into an enum member, slowly.
-_SIGNALS = {int(s) for s in signal.valid_signals()}
-
 _fds: tuple[int, int, int] | None = None
 _table: WaitTable | None = None
 _local = threading.local()
@@ -342,9 +316,8 @@ def attach(fds: str) -> None:
     Importing this package (before this runs) may have made a table of its own already:
     it is dropped, and the same object takes the creator's.
     """
-    global _fds, _signal_thread, _generation
+    global _fds, _generation
     _fds = tuple(int(fd) for fd in fds.split())  # type: ignore[assignment]
-    _signal_thread = None
     _generation += 1
     if _table is not None:
         _table.close()
@@ -370,8 +343,7 @@ def after_fork_in_child() -> None:
     The table object stays the same, so that what holds it (the queue module) sees the
     new state: sharing the parent's, either process would wake the other's sleepers.
     """
-    global _signal_thread, _generation, _local
-    _signal_thread = threading.get_ident() if _signal_thread is not None else None
+    global _generation, _local
     _generation += 1
     _local = threading.local()
     if _table is not None:
