@@ -26,6 +26,7 @@ Interpreters this package creates get the mapping's descriptors at their start
 
 from __future__ import annotations
 
+import atexit
 import mmap
 import os
 import select
@@ -277,23 +278,42 @@ class WaitTable(PipeLock):
 
 
 class _OwnedSlot:
-    """A thread's slot, given back when the thread ends (its thread-local goes)."""
+    """A thread's slot, given back when the thread ends (its thread-local goes), or when
+    its interpreter ends (CPython 3.12 tears down a closed interpreter's thread-locals
+    too late to run this code)."""
 
     __slots__ = ("generation", "slot", "table")
 
     def __init__(self, table: WaitTable) -> None:
+        global _exit_hook_registered
+        if not _exit_hook_registered and _fds is not None:  # an interpreter we started
+            atexit.register(_give_back_all_slots)
+            _exit_hook_registered = True
         self.table = table
         self.generation = _generation
         self.slot = -1  # set last: cut short, nothing was taken
         self.slot = table._take_slot()
+        if self.slot >= 0:
+            _owned_here.add(self.slot)
 
     def __del__(self) -> None:
-        # Not after a fork or attach(): the slot was the old table's.
+        # Not after a fork, attach() or the interpreter's end: the slot is not ours now.
         if self.slot >= 0 and self.generation == _generation:
+            _owned_here.discard(self.slot)
             try:
                 self.table._give_back_slot(self.slot)
             except Exception:
                 pass
+
+
+def _give_back_all_slots() -> None:
+    """At this interpreter's end (atexit): its threads have ended, their slots are free."""
+    global _generation
+    _generation += 1
+    if _table is not None:
+        for slot in sorted(_owned_here):
+            _table._give_back_slot(slot)
+    _owned_here.clear()
 
 
 def _drain(read_fd: int) -> None:
@@ -306,6 +326,9 @@ def _drain(read_fd: int) -> None:
 _fds: tuple[int, int, int] | None = None
 _table: WaitTable | None = None
 _local = threading.local()
+#: The slots of this interpreter's threads.
+_owned_here: set[int] = set()
+_exit_hook_registered = False
 #: Changes when the table's state is replaced (fork, attach): slots of before are void.
 _generation = 0
 
@@ -345,6 +368,7 @@ def after_fork_in_child() -> None:
     """
     global _generation, _local
     _generation += 1
+    _owned_here.clear()
     _local = threading.local()
     if _table is not None:
         _table.close()
