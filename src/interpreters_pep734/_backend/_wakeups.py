@@ -181,8 +181,10 @@ class WaitTable(PipeLock):
             time.sleep(min(timeout, 1e-3))
             return True
         read_fd = self.read_fds[slot] - 1
-        poller = select.poll()
-        poller.register(read_fd, select.POLLIN)
+        poller = _pollers.get(slot)
+        if poller is None:
+            poller = _pollers[slot] = select.poll()
+            poller.register(read_fd, select.POLLIN)
         # poll() counts whole milliseconds: the rest of a timeout is slept apart (without
         # waking for a put then), so that a deadline is kept to a fraction of a millisecond.
         milliseconds = int(timeout * 1000)
@@ -314,6 +316,7 @@ def _give_back_all_slots() -> None:
         for slot in sorted(_owned_here):
             _table._give_back_slot(slot)
     _owned_here.clear()
+    _pollers.clear()
 
 
 def _drain(read_fd: int) -> None:
@@ -328,6 +331,8 @@ _table: WaitTable | None = None
 _local = threading.local()
 #: The slots of this interpreter's threads.
 _owned_here: set[int] = set()
+#: A poll object for each slot's pipe, made on its first sleep here (a slot keeps its pipe).
+_pollers: dict[int, select.poll] = {}
 _exit_hook_registered = False
 #: Changes when the table's state is replaced (fork, attach): slots of before are void.
 _generation = 0
@@ -369,6 +374,7 @@ def after_fork_in_child() -> None:
     global _generation, _local
     _generation += 1
     _owned_here.clear()
+    _pollers.clear()
     _local = threading.local()
     if _table is not None:
         _table.close()
