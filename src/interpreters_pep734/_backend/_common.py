@@ -7,45 +7,41 @@ import threading
 import time
 
 from .._errors import InterpreterError, InterpreterNotFoundError
-from . import _wakeups
+from . import _start, _wakeups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-#: The script every agent operation starts with.  It binds no name in ``__main__``.
-#: The bootstrap puts the agent's entry point in the new interpreter's builtins, so this
-#: short script compiles fast and finds it without an import; ``dir()`` of ``__main__``
-#: stays as in 3.14.
-ENTRY_POINT = "__interpreters_pep734_serve__"
-ENTRY_SCRIPT = ENTRY_POINT + "({op!r})"
+#: The script every agent operation starts with.  It binds no name in ``__main__``: the
+#: entry point is in the builtins (see ``_start``), so it compiles fast and needs no import.
+ENTRY_SCRIPT = _start.ENTRY_POINT + "({op!r})"
 
 OPERATIONS = ("exec", "call", "set_main")
 
+#: Run once in a new interpreter, with :func:`bootstrap_values` bound in its ``__main__``.
+#: Only what must come before this package can be imported is here; the rest is
+#: ``_start.start()``.  Every name it binds is removed.
+BOOTSTRAP_SCRIPT = (
+    "import sys as _s\n"
+    "_p = set(_s.path)\n"
+    f"_s.path.extend(x for x in {_start.PATH_NAME}.split('\\0') if x not in _p)\n"
+    "import interpreters_pep734._backend._start\n"
+    "interpreters_pep734._backend._start.start(globals())\n"
+    "del _s, _p, interpreters_pep734\n"
+)
 
-def bootstrap_script(boot: str = "") -> str:
-    """Run once in a new interpreter: make this package importable there, start the agent.
 
-    The new interpreter starts with the *startup* ``sys.path`` of the process; entries the
-    creator added since are appended (cpython #126714).  A *boot* module, if named, has its
-    ``install()`` run before the agent is imported.  Every name it binds is removed.
+def bootstrap_values(boot: str = "") -> dict[str, str]:
+    """The names :data:`BOOTSTRAP_SCRIPT` and ``_start.start()`` read in the new interpreter.
+
+    *boot* names a backend's module whose ``install(namespace)`` runs first there.
     """
-    run_boot = f"import {boot}\n{boot}.install()\n" if boot else ""
-    return (
-        "import sys as _s\n"
-        "_p = set(_s.path)\n"
-        "_s.path.extend(x for x in __interpreters_pep734_path__.split('\\0') if x not in _p)\n"
-        + run_boot
-        # Before anything uses a queue: the sleepers' table is the creator's.
-        + "import interpreters_pep734._backend._wakeups\n"
-        "interpreters_pep734._backend._wakeups.attach(__interpreters_pep734_wakeups__)\n"
-        "import interpreters_pep734._agent\n"
-        f"__builtins__.{ENTRY_POINT} = interpreters_pep734._agent.serve\n"
-        "del _s, _p, __interpreters_pep734_path__, __interpreters_pep734_wakeups__\n"
-        "del interpreters_pep734\n"
-        # 3.13's exec() of text adds __annotations__; a fresh 3.14 __main__ has none.
-        "globals().pop('__annotations__', None)\n"
-    )
+    return {
+        _start.PATH_NAME: "\0".join(p for p in sys.path if isinstance(p, str)),
+        _start.WAKEUPS_NAME: _wakeups.fds_for_new_interpreter(),
+        _start.BOOT_NAME: boot,
+    }
 
 
 def import_fragile_extensions_in_main(extra: tuple[str, ...] = ()) -> None:
@@ -98,14 +94,6 @@ def wait_until_idle(is_running: Any, interp_id: int) -> None:
         except Exception:
             return  # already gone
         time.sleep(0.01)
-
-
-def bootstrap_values() -> dict[str, str]:
-    """The names :func:`bootstrap_script` reads, bound in the new interpreter's __main__."""
-    return {
-        "__interpreters_pep734_path__": "\0".join(p for p in sys.path if isinstance(p, str)),
-        "__interpreters_pep734_wakeups__": _wakeups.fds_for_new_interpreter(),
-    }
 
 
 def check_id(interp_id: Any) -> int:

@@ -22,7 +22,7 @@ import importlib
 import threading
 
 from .._errors import ExecutionFailed, InterpreterError, InterpreterNotFoundError
-from . import _common, _py312_parsers, _wakeups
+from . import _common, _py312_boot, _py312_parsers, _wakeups
 from ._interface import (
     BUFFER_NAME,
     REPLY_NAME,
@@ -194,17 +194,12 @@ class Py312Backend(Py312Queues):
         self._exit_hook_registered = True  # last: cut short (Ctrl-C), it is all done again
 
     def _after_create(self, interp_id: int, shared_state: _Shared) -> None:
-        # The boot module installs the 3.12.1 import hooks and the threading fix (see
-        # _py312_boot) before the agent starts.
-        script = (
-            _common.bootstrap_script(boot="interpreters_pep734._backend._py312_boot")
-            + "import interpreters_pep734._backend._py312 as _b\n"
-            "_b.SHARED_FDS = tuple(int(x) for x in __interpreters_pep734_shared__.split())\n"
-            "del _b, __interpreters_pep734_shared__\n"
-        )
+        # The boot module installs the 3.12.1 import hooks and the threading fix, and
+        # takes the shared state's descriptors (see _py312_boot), before the agent starts.
+        script = _common.BOOTSTRAP_SCRIPT
         shared = {
-            **_common.bootstrap_values(),
-            "__interpreters_pep734_shared__": " ".join(map(str, shared_state.fds)),
+            **_common.bootstrap_values(boot="interpreters_pep734._backend._py312_boot"),
+            _py312_boot.SHARED_NAME: " ".join(map(str, shared_state.fds)),
         }
         try:
             _xxsubinterpreters.run_string(interp_id, script, shared)

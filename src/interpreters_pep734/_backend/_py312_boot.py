@@ -1,7 +1,7 @@
 """Run by every interpreter this package creates on CPython 3.12, first thing.
 
 Each piece routes around a CPython 3.12.1 problem in isolated interpreters; see
-:func:`install`.  Nothing here runs in the main interpreter.
+:func:`install`, which runs in no other (the main interpreter only reads names here).
 """
 
 from __future__ import annotations
@@ -132,7 +132,15 @@ def _forget_creating_thread() -> None:
         shutdown_locks.discard(threading._main_thread._tstate_lock)  # type: ignore[attr-defined]
 
 
-def install() -> None:
-    """Put the import hooks first in ``sys.meta_path`` and apply the threading fix."""
+#: The shared state's descriptors (``_Shared.fds``), bound by the creator for install().
+SHARED_NAME = "__interpreters_pep734_shared__"
+
+
+def install(namespace: dict[str, Any]) -> None:
+    """Put the import hooks first in ``sys.meta_path``, apply the threading fix, and take
+    the process's shared state (its descriptors, from the creator) out of *namespace*."""
     sys.meta_path[:0] = [RefuseSinglePhase, HashlibWithoutSecurityFlag, ZoneinfoWithoutDatetimeCAPI]
     _forget_creating_thread()
+    from . import _py312
+
+    _py312.SHARED_FDS = tuple(int(fd) for fd in namespace.pop(SHARED_NAME).split())  # type: ignore[assignment]

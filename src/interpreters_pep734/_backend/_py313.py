@@ -210,7 +210,7 @@ class Py313Backend:
             interp_id = created[0]
             excinfo = _interpreters.exec(
                 interp_id,
-                _common.bootstrap_script(),
+                _common.BOOTSTRAP_SCRIPT,
                 _common.bootstrap_values(),
             )
         except BaseException as exc:
