@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -36,6 +36,9 @@ SCALE = max(1, int(os.environ.get("STRESS_SCALE", "1")))
 TIMEOUT = 30
 #: The bound, in seconds, on one stress scenario's child process: past it, a hang.
 CHILD_TIMEOUT = 30 * SCALE * SLOWDOWN
+
+#: This directory: the child processes of run_child import the ``children`` package from it.
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 
 #: True where a memoryview crosses zero-copy, as in 3.14.
 SHARES_BUFFERS = STDLIB or bool(getattr(_backend.BACKEND, "shares_buffers", False))
@@ -169,15 +172,16 @@ def run_python(
     cwd: str | None = None,
     check: bool = True,
     options: Sequence[str] = (),
+    pythonpath: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
     """Run *script* in a fresh interpreter process (for crash, hang and exit regressions).
 
     The child sees this package the same way the tests do.  A crash shows up as a negative
     return code, a hang as ``subprocess.TimeoutExpired``.  *options* go to the interpreter
-    (``["-X", "dev"]``); without them the child is not in development mode.
+    (``["-X", "dev"]``); without them the child is not in development mode.  *pythonpath*
+    goes before the child's ``PYTHONPATH``: on the path of every interpreter it starts.
     """
-    env = dict(os.environ)
-    env.pop("PYTHONDEVMODE", None)
+    env = child_env(pythonpath)
     proc = subprocess.run(
         [sys.executable, *options, "-c", textwrap.dedent(script), *args],
         capture_output=True,
@@ -202,6 +206,70 @@ def run_python_json(
     ``sys.argv`` as strings.
     """
     proc = run_python(script, *map(str, args), timeout=timeout, options=options)
+    return json.loads(proc.stdout.splitlines()[-1]), proc
+
+
+def child_env(pythonpath: Sequence[str] = ()) -> dict[str, str]:
+    """The environment of a child process: this one's, without development mode, with
+    *pythonpath* before its ``PYTHONPATH``."""
+    env = dict(os.environ)
+    env.pop("PYTHONDEVMODE", None)
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join([*pythonpath, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def child_script(program: Callable[..., object], *, report: bool = False) -> str:
+    """The ``-c`` script that runs *program*, a function of the ``children`` package, with
+    the arguments JSON-encoded in ``sys.argv[1]``; with *report*, it prints the result as
+    one JSON line.  The child needs `TESTS_DIR` on its path (`run_child` puts it there)."""
+    module, name = program.__module__, program.__qualname__
+    assert module.startswith("children.") and "." not in name, f"not a child program: {program}"
+    call = f"{name}(*json.loads(sys.argv[1]))"
+    return f"import json, sys\nfrom {module} import {name}\n" + (
+        f"print(json.dumps({call}))\n" if report else f"{call}\n"
+    )
+
+
+def run_child(
+    program: Callable[..., object],
+    *args: object,
+    timeout: float = 60,
+    check: bool = True,
+    options: Sequence[str] = (),
+) -> subprocess.CompletedProcess[str]:
+    """Run ``program(*args)`` in a fresh interpreter process, as :func:`run_python` runs a
+    script (a crash is a negative return code, a hang ``subprocess.TimeoutExpired``).
+
+    *program* is a function of the ``children`` package (tests/children/); *args* cross as
+    JSON.  The tests directory is on the path of every interpreter of the child, so that
+    the functions the program sends to them (``children.tasks``) can be imported there.
+    """
+    return run_python(
+        child_script(program),
+        json.dumps(args),
+        timeout=timeout,
+        check=check,
+        options=options,
+        pythonpath=[TESTS_DIR],
+    )
+
+
+def run_child_json(
+    program: Callable[..., object],
+    *args: object,
+    timeout: float = 60,
+    options: Sequence[str] = (),
+) -> tuple[Any, subprocess.CompletedProcess[str]]:
+    """Run ``program(*args)`` as :func:`run_child` does; return what it returned (it
+    crosses as JSON: tuples become lists) and the process."""
+    proc = run_python(
+        child_script(program, report=True),
+        json.dumps(args),
+        timeout=timeout,
+        options=options,
+        pythonpath=[TESTS_DIR],
+    )
     return json.loads(proc.stdout.splitlines()[-1]), proc
 
 

@@ -1,6 +1,6 @@
 """Stress: create/close cycles with the process's memory measured before and after.
 
-Each run happens in a fresh process, so the figure is the scenario's own.  The number of
+Each run happens in a fresh process (children/memory.py), so the figure is the scenario's own.  The number of
 cycles is ``200 * STRESS_SCALE`` (1,000 at ``STRESS_SCALE=5``).
 
 CPython 3.12 and 3.13 themselves keep 1.7-3 MB per isolated interpreter created and
@@ -9,11 +9,10 @@ cost in the same process, with a bare low-level interpreter that loads the same 
 and bounds what this package's operations add on top.  On 3.14+ the bound is absolute.
 """
 
-import json
-
 import pytest
 
-from conftest import CHILD_TIMEOUT, DEBUG_BUILD, SCALE, STDLIB, run_python
+from children.memory import create_close_cycles
+from conftest import CHILD_TIMEOUT, DEBUG_BUILD, SCALE, STDLIB, run_child_json
 
 CYCLES = 200 * SCALE
 BOUND_MB = 50  # 3.14 grows by well under 1 MB over 1,000 cycles
@@ -30,64 +29,6 @@ MEMORY_CHILD_TIMEOUT = 3 * CHILD_TIMEOUT
 
 pytestmark = pytest.mark.timeout(2 * MEMORY_CHILD_TIMEOUT + 30)
 
-CHILD = """
-import gc, json, sys, time
-import interpreters_pep734 as interpreters
-
-use, cycles = sys.argv[1], int(sys.argv[2])
-page = __import__("os").sysconf("SC_PAGE_SIZE")
-
-
-def rss_mb():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * page / 2**20
-
-
-def ours(n):
-    interp = interpreters.create()
-    if use != "bare":
-        interp.exec(f"n = {n}")
-        assert interp.call(divmod, n, 7) == divmod(n, 7)
-    interp.close()
-
-
-def cpython_own(n):
-    # The same work without this package's operations: an isolated interpreter from the
-    # low-level module (whichever this CPython has) that loads the same modules.
-    try:
-        import _interpreters as low
-        interp = low.create("isolated")
-        run = low.exec
-    except ImportError:
-        import _xxsubinterpreters as low
-        interp = low.create(isolated=True)
-        run = low.run_string
-    run(interp, "import interpreters_pep734._agent")
-    if use != "bare":
-        run(interp, f"n = {n}; divmod(n, 7)")
-    low.destroy(interp)
-
-
-def measure(cycle):
-    for n in range(20):  # warm up: caches and first-use state of the main interpreter
-        cycle(n)
-    gc.collect()
-    before = rss_mb()
-    t0 = time.perf_counter()
-    for n in range(cycles):
-        cycle(n)
-    gc.collect()
-    return {"growth": rss_mb() - before, "seconds": time.perf_counter() - t0}
-
-
-start = sorted(i.id for i in interpreters.list_all())
-result = {"ours": measure(ours), "start": start}
-result["end"] = sorted(i.id for i in interpreters.list_all())
-if sys.argv[3] == "baseline":
-    result["cpython"] = measure(cpython_own)
-print(json.dumps(result))
-"""
-
 
 @pytest.mark.skipif(
     DEBUG_BUILD,
@@ -97,10 +38,9 @@ print(json.dumps(result))
 )
 @pytest.mark.parametrize("use", ["bare", "exec and call"])
 def test_create_close_cycles_do_not_grow_memory(use):
-    proc = run_python(
-        CHILD, use, str(CYCLES), "none" if STDLIB else "baseline", timeout=2 * MEMORY_CHILD_TIMEOUT
+    result, proc = run_child_json(
+        create_close_cycles, use, CYCLES, not STDLIB, timeout=2 * MEMORY_CHILD_TIMEOUT
     )
-    result = json.loads(proc.stdout.splitlines()[-1])
     ours = result["ours"]
     figure = (
         f"{use}: {CYCLES} create/close cycles: RSS growth {ours['growth']:+.1f} MB "

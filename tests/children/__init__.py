@@ -1,0 +1,22 @@
+"""Child programs: what the stress and signal tests run in a fresh process.
+
+Each program is a plain function, started with ``run_child`` / ``run_child_json``
+(tests/conftest.py) in a new interpreter process, so that a crash or a hang of CPython is a
+failed test, not a dead test run.  A program takes its parameters as arguments (they cross
+as JSON) and returns what it saw as a JSON-able value, or prints, where the test reads the
+output and the exit status itself.
+
+- `stress`: tests/stress/
+- `signals`: tests/test_signals.py
+- `tasks`: the functions those programs send into other interpreters
+"""
+
+from __future__ import annotations
+
+
+def interpreter_ids() -> list[int]:
+    """The ids of the interpreters alive, sorted: a program's first and last look, which
+    the test compares to find interpreters lost or left behind."""
+    import interpreters_pep734 as interpreters
+
+    return sorted(i.id for i in interpreters.list_all())
