@@ -237,16 +237,18 @@ def run_child(
     timeout: float = 60,
     check: bool = True,
     options: Sequence[str] = (),
+    report: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``program(*args)`` in a fresh interpreter process, as :func:`run_python` runs a
     script (a crash is a negative return code, a hang ``subprocess.TimeoutExpired``).
 
     *program* is a function of the ``children`` package (tests/children/); *args* cross as
-    JSON.  The tests directory is on the path of every interpreter of the child, so that
-    the functions the program sends to them (``children.tasks``) can be imported there.
+    JSON; with *report*, the child prints the result as its last line, in JSON.  The tests
+    directory is on the path of every interpreter of the child, so that the functions the
+    program sends to them (``children.tasks``) can be imported there.
     """
     return run_python(
-        child_script(program),
+        child_script(program, report=report),
         json.dumps(args),
         timeout=timeout,
         check=check,
@@ -261,15 +263,9 @@ def run_child_json(
     timeout: float = 60,
     options: Sequence[str] = (),
 ) -> tuple[Any, subprocess.CompletedProcess[str]]:
-    """Run ``program(*args)`` as :func:`run_child` does; return what it returned (it
-    crosses as JSON: tuples become lists) and the process."""
-    proc = run_python(
-        child_script(program, report=True),
-        json.dumps(args),
-        timeout=timeout,
-        options=options,
-        pythonpath=[TESTS_DIR],
-    )
+    """Run ``program(*args)`` with :func:`run_child`; return what it returned (it crosses as
+    JSON: tuples become lists) and the process."""
+    proc = run_child(program, *args, timeout=timeout, options=options, report=True)
     return json.loads(proc.stdout.splitlines()[-1]), proc
 
 
@@ -279,15 +275,13 @@ def run_script_file(
     """Write *source* to a file and run it as ``__main__`` (for tests of ``__main__`` functions)."""
     path = tmp_path / "script.py"
     path.write_text(textwrap.dedent(source))
-    env = dict(os.environ)
-    env.pop("PYTHONDEVMODE", None)
     proc = subprocess.run(
         [sys.executable, str(path), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=str(tmp_path),
-        env=env,
+        env=child_env(),
     )
     if check and proc.returncode != 0:
         raise AssertionError(

@@ -6,9 +6,9 @@ failed test, not a dead test run.  A program takes its parameters as arguments (
 as JSON) and returns what it saw as a JSON-able value, or prints, where the test reads the
 output and the exit status itself.
 
-- `stress`: tests/stress/
-- `signals`: tests/test_signals.py
-- `tasks`: the functions those programs send into other interpreters
+One module per test file: `close`, `at_exit`, `memory`, `pool` and `threads` for
+tests/stress/test_stress_*.py, `signals` for tests/test_signals.py.  `tasks` holds the
+functions those programs send into other interpreters.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ The ``interrupted_*`` programs print ``ready``, block in the main thread until t
 sends SIGINT, and then print what happened; with *catch* false the KeyboardInterrupt ends
 the process.  The storms raise an exception from a signal handler inside this package's own
 code every few microseconds to milliseconds and report whether anything was left half-done.
-The package is imported only after SIGINT's handler is set: a child of a process that
-ignores SIGINT (a background job) starts with it ignored.
+The ``interrupted_*`` programs set SIGINT's default handler before anything else (a child
+of a background job starts with SIGINT ignored).
 """
 
 from __future__ import annotations
