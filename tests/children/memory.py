@@ -48,21 +48,20 @@ def create_close_cycles(use: str, cycles: int, baseline: bool) -> dict[str, Any]
     def cpython_own(n: int) -> None:
         # The same work without this package's operations: an isolated interpreter from
         # the low-level module (whichever this CPython has) that loads the same modules.
-        low: Any
         try:
-            import _interpreters as low
+            import _interpreters
 
-            interp = low.create("isolated")
-            run = low.exec
+            interp = _interpreters.create("isolated")
+            run, destroy = _interpreters.exec, _interpreters.destroy
         except ImportError:
-            import _xxsubinterpreters as low
+            import _xxsubinterpreters
 
-            interp = low.create(isolated=True)
-            run = low.run_string
+            interp = _xxsubinterpreters.create(isolated=True)
+            run, destroy = _xxsubinterpreters.run_string, _xxsubinterpreters.destroy
         run(interp, "import interpreters_pep734._agent")
         if use != "bare":
             run(interp, f"n = {n}; divmod(n, 7)")
-        low.destroy(interp)
+        destroy(interp)
 
     start = interpreter_ids()
     result: dict[str, Any] = {"ours": _measure(ours, cycles), "start": start}

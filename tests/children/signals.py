@@ -293,7 +293,7 @@ def handler_uses_queues(maxsize: int, rounds: int) -> dict[str, Any]:
     thread.join()
     while not queue.empty():
         taken.append(queue.get_nowait())
-    side_items = []
+    side_items: list[Any] = []
     while not side.empty():
         side_items.append(side.get_nowait())
     return {

@@ -119,9 +119,10 @@ def _drain(queue: interpreters.Queue) -> dict[int, list[int]]:
     got: dict[int, list[int]] = {}
     while True:
         try:
-            tag, where = queue.get(timeout=1)
+            item: Any = queue.get(timeout=1)
         except interpreters.QueueEmpty:
             break
+        tag, where = item
         got.setdefault(tag, []).append(where)
     return got
 
