@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import CHILD_TIMEOUT, run_python_json
+from conftest import CHILD_TIMEOUT, STDLIB, run_python_json
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends a POSIX SIGINT to a child")
 
@@ -464,3 +464,23 @@ def test_signal_handler_that_uses_a_queue_inside_queue_operations(maxsize):
         assert result["handled"] > 0
         assert result["side_all_there"]
         assert result["all_taken"]
+
+
+@pytest.mark.skipif(STDLIB, reason="CPython 3.14+: the stdlib's queues take no pipe lock")
+def test_first_import_in_another_thread_still_protects_the_main_thread():
+    # The thread that runs handlers is the main thread, whichever thread imported us first.
+    result, _ = run_python_json(
+        """
+        import json, threading
+        seen = []
+        def first_import():
+            import interpreters_pep734
+            from interpreters_pep734._backend import _pipelock
+            seen.append(_pipelock.signal_thread)
+        thread = threading.Thread(target=first_import)
+        thread.start()
+        thread.join()
+        print(json.dumps(seen == [threading.main_thread().ident]))
+        """
+    )
+    assert result is True
