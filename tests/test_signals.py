@@ -24,6 +24,7 @@ import pytest
 from children.signals import (
     QUEUE_OPERATIONS,
     call_storm,
+    first_import_in_another_thread,
     handler_uses_queues,
     interrupted_call,
     interrupted_map,
@@ -31,7 +32,7 @@ from children.signals import (
     lifecycle_storm,
     queue_storm,
 )
-from conftest import CHILD_TIMEOUT, TESTS_DIR, child_env, child_script, run_child_json
+from conftest import CHILD_TIMEOUT, STDLIB, TESTS_DIR, child_env, child_script, run_child_json
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends a POSIX SIGINT to a child")
 
@@ -240,3 +241,10 @@ def test_signal_handler_that_uses_a_queue_inside_queue_operations(maxsize):
         assert result["handled"] > 0
         assert result["side_all_there"]
         assert result["all_taken"]
+
+
+@pytest.mark.skipif(STDLIB, reason="CPython 3.14+: the stdlib's queues take no pipe lock")
+def test_first_import_in_another_thread_still_protects_the_main_thread():
+    # The thread that runs handlers is the main thread, whichever thread imported us first.
+    result, _ = run_child_json(first_import_in_another_thread)
+    assert result is True

@@ -55,7 +55,7 @@ def _warn_before_fork() -> None:
 
 def _after_fork_in_child() -> None:
     if _backend.BACKEND is not None:
-        _pipelock.set_signal_thread(True)  # the thread that forked is the child's main one
+        _pipelock.set_signal_thread(True, forked_child=True)
         _backend.BACKEND.after_fork_in_child()
         _wakeups.after_fork_in_child()
 

@@ -26,6 +26,7 @@ from ._unbound import UNBOUND_ERROR, UNBOUND_REMOVE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any, Final, Self, SupportsIndex
 
     from ._unbound import AnyUnbound
@@ -256,27 +257,9 @@ class Queue:
     def _put_when_room(
         self, item: object, pickled: bool, unboundop: int, deadline: float | None
     ) -> None:
-        qid = self._id
-        slot = _waits.slot_of_this_thread()
-        try:
-            while True:
-                try:
-                    _queue_put(qid, item, pickled, unboundop)
-                    return
-                except QueueFull:
-                    pass
-                except _NATIVE_ERRORS as exc:
-                    raise _translate(exc) from None
-                if slot >= 0 and not _waits.waiting[slot]:
-                    # Enter (again) and try once more before sleeping: a get() from
-                    # now on wakes this thread.
-                    _waits.register(slot, qid, _ROOM)
-                    continue
-                if not _waits.sleep(slot, deadline):
-                    raise QueueFull(f"queue {qid} is full")
-        finally:
-            if slot >= 0:
-                _waits.leave(slot)
+        _sleep_until_done(
+            self._id, _ROOM, lambda: _queue_put(self._id, item, pickled, unboundop), deadline
+        )
 
     def put_nowait(self, obj: object, *, unbounditems: AnyUnbound | None = None) -> None:
         unboundop = self._default_op if unbounditems is None else _serialize_unbound(unbounditems)
@@ -324,26 +307,7 @@ class Queue:
         return obj
 
     def _wait_for_item(self, deadline: float | None) -> tuple[object, bool, int | None]:
-        qid = self._id
-        slot = _waits.slot_of_this_thread()
-        try:
-            while True:
-                try:
-                    return _queue_get(qid)
-                except QueueEmpty:
-                    pass
-                except _NATIVE_ERRORS as exc:
-                    raise _translate(exc) from None
-                if slot >= 0 and not _waits.waiting[slot]:
-                    # Enter (again) and try once more before sleeping: a put() from
-                    # now on wakes this thread.
-                    _waits.register(slot, qid, _ITEM)
-                    continue
-                if not _waits.sleep(slot, deadline):
-                    raise QueueEmpty(f"queue {qid} is empty")
-        finally:
-            if slot >= 0:
-                _waits.leave(slot)
+        return _sleep_until_done(self._id, _ITEM, lambda: _queue_get(self._id), deadline)
 
     def get_nowait(self) -> object:
         """Like get(), but never waits: QueueEmpty is raised at once if there is no item."""
@@ -356,6 +320,33 @@ class Queue:
         if pickled or unboundop is not None:
             return _decode(obj, pickled, unboundop)
         return obj
+
+
+def _sleep_until_done[T](
+    qid: int, direction: int, attempt: Callable[[], T], deadline: float | None
+) -> T:
+    """Try *attempt* (a put or get) until it succeeds, sleeping between tries until a get
+    or put in any interpreter (``direction``: room or an item) or the deadline."""
+    not_yet = QueueFull if direction == _ROOM else QueueEmpty
+    slot = _waits.slot_of_this_thread()
+    try:
+        while True:
+            try:
+                return attempt()
+            except not_yet:
+                pass
+            except _NATIVE_ERRORS as exc:
+                raise _translate(exc) from None
+            if slot >= 0 and not _waits.waiting[slot]:
+                # Enter (again) and try once more before sleeping: a put() or get() from
+                # now on wakes this thread.
+                _waits.register(slot, qid, direction)
+                continue
+            if not _waits.sleep(slot, deadline):
+                raise not_yet(f"queue {qid} is {'full' if direction == _ROOM else 'empty'}")
+    finally:
+        if slot >= 0:
+            _waits.leave(slot)
 
 
 # Types whose values always cross natively: no further check needed (ints only within

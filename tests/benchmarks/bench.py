@@ -135,6 +135,14 @@ def ping_pong(rounds=2000):
         args=("while (item := requests.get()) is not None:\n    replies.put(item)\n",),
     )
     thread.start()
+    median = round_trips(requests, replies, rounds)
+    thread.join()
+    worker.close()
+    return median
+
+
+def round_trips(requests, replies, rounds):
+    """Median µs of put(i) into *requests* and get() from *replies*; then None is put."""
     samples = []
     for i in range(rounds):
         start = time.perf_counter()
@@ -142,8 +150,6 @@ def ping_pong(rounds=2000):
         replies.get()
         samples.append((time.perf_counter() - start) * 1e6)
     requests.put(None)
-    thread.join()
-    worker.close()
     return statistics.median(samples)
 
 
@@ -159,15 +165,9 @@ def thread_ping_pong(rounds=2000):
 
     thread = threading.Thread(target=echo_all)
     thread.start()
-    samples = []
-    for i in range(rounds):
-        start = time.perf_counter()
-        requests.put(i)
-        replies.get()
-        samples.append((time.perf_counter() - start) * 1e6)
-    requests.put(None)
+    median = round_trips(requests, replies, rounds)
     thread.join()
-    return statistics.median(samples)
+    return median
 
 
 def idle_get_cpu(seconds=3.0):

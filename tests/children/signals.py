@@ -301,3 +301,23 @@ def handler_uses_queues(maxsize: int, rounds: int) -> dict[str, Any]:
         "side_all_there": sorted(side_items) == sorted(handled),
         "all_taken": sorted(taken) == sorted(set(taken)) and len(taken) == put,
     }
+
+
+# -- the signal thread -----------------------------------------------------------------------
+
+
+def first_import_in_another_thread() -> bool:
+    """Whether the package takes the main thread as the one that runs signal handlers when
+    it is first imported in another thread (this module does not import it)."""
+    seen = []
+
+    def first_import() -> None:
+        import interpreters_pep734  # noqa: F401
+        from interpreters_pep734._backend import _pipelock
+
+        seen.append(_pipelock.signal_thread)
+
+    thread = threading.Thread(target=first_import)
+    thread.start()
+    thread.join()
+    return seen == [threading.main_thread().ident]

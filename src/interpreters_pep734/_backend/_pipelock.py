@@ -55,11 +55,13 @@ _SIGNALS = {int(s) for s in signal.valid_signals()}
 _get_ident = threading.get_ident
 
 
-def set_signal_thread(in_main_interpreter: bool) -> None:
-    """Called by the backend at import, and in a forked child (its thread is the main)."""
+def set_signal_thread(in_main_interpreter: bool, *, forked_child: bool = False) -> None:
+    """Called by the backend at import, and in a forked child (whose only thread, the one
+    that forked, is its main thread)."""
     global signal_thread
     usable = in_main_interpreter and hasattr(_signal, "pthread_sigmask")
-    signal_thread = _get_ident() if usable else None
+    main = _get_ident() if forked_child else threading.main_thread().ident
+    signal_thread = main if usable else None
 
 
 class PipeLock:
