@@ -13,6 +13,10 @@ functions those programs send into other interpreters.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
 
 def interpreter_ids() -> list[int]:
     """The ids of the interpreters alive, sorted: a program's first and last look, which
@@ -20,3 +24,15 @@ def interpreter_ids() -> list[int]:
     import interpreters_pep734 as interpreters
 
     return sorted(i.id for i in interpreters.list_all())
+
+
+def in_threads(target: Callable[..., object], arguments: Iterable[tuple[object, ...]]) -> None:
+    """Call *target* with each of *arguments*, each call in a thread of its own, all started
+    before any is waited for; return when all have returned."""
+    import threading
+
+    threads = [threading.Thread(target=target, args=args) for args in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -11,7 +11,7 @@ from typing import Any
 
 import interpreters_pep734 as interpreters
 
-from . import interpreter_ids
+from . import in_threads, interpreter_ids
 
 
 def close_while_a_call_is_running(kind: str, closer: str, rounds: int) -> dict[str, Any]:
@@ -128,10 +128,6 @@ def close_from_several_threads_at_once(rounds: int, threads: int) -> dict[str, A
         out: list[str] = []
         barrier = threading.Barrier(threads)
 
-        ts = [threading.Thread(target=_close, args=(interp, barrier, out)) for _ in range(threads)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        in_threads(_close, [(interp, barrier, out)] * threads)
         seen[" / ".join(sorted(out))] += 1
     return {"seen": dict(seen), "start": start, "end": interpreter_ids()}

@@ -11,7 +11,7 @@ from typing import Any
 
 from interpreters_pep734.futures import InterpreterPoolExecutor
 
-from . import interpreter_ids
+from . import in_threads, interpreter_ids
 
 
 def shutdown_while_tasks_are_queued(cancel: bool, workers: int, queued: int) -> dict[str, Any]:
@@ -152,14 +152,7 @@ def pools_in_many_threads(threads: int, per_thread: int) -> dict[str, Any]:
     start = interpreter_ids()
     errors: list[str] = []
     lock = threading.Lock()
-    ts = [
-        threading.Thread(target=_shut_pools_down, args=(t, per_thread, errors, lock))
-        for t in range(threads)
-    ]
-    for th in ts:
-        th.start()
-    for th in ts:
-        th.join()
+    in_threads(_shut_pools_down, ((t, per_thread, errors, lock) for t in range(threads)))
     return {"errors": errors, "start": start, "end": interpreter_ids()}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import interpreters_pep734 as interpreters
 
-from . import interpreter_ids
+from . import in_threads, interpreter_ids
 from .tasks import burn, main_value, report, report_slowly, slow, whoami
 
 
@@ -45,11 +45,7 @@ def many_threads_create_use_close(threads: int, cycles: int) -> dict[str, Any]:
                 with lock:
                     errors.append(f"thread {t} cycle {c}: {exc!r}")
 
-    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    in_threads(work, ((t,) for t in range(threads)))
     return {
         "good": good[0],
         "errors": errors,
@@ -150,11 +146,7 @@ def call_in_thread_from_many_threads(threads: int, n_interps: int, calls: int) -
         except BaseException as exc:
             errors.append(repr(exc))
 
-    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    in_threads(work, ((t,) for t in range(threads)))
     got = _drain(queue)
     for interp in interps:
         interp.close()
@@ -205,11 +197,7 @@ def call_in_thread_contention(threads: int, n_interps: int, calls: int) -> dict[
         except BaseException as exc:
             errors.append(repr(exc))
 
-    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    in_threads(work, ((t,) for t in range(threads)))
     got = _drain(queue)
     # Still usable afterwards.
     usable = [interp.call(pow, 3, 3) for interp in interps]
@@ -250,11 +238,7 @@ def concurrent_calls_into_one_busy_interpreter(rounds: int, threads: int) -> dic
             seen[outcome] += 1
 
     for r in range(rounds):
-        ts = [threading.Thread(target=one, args=((r, t),)) for t in range(threads)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        in_threads(one, (((r, t),) for t in range(threads)))
     usable = interp.call(pow, 2, 10)
     stop.put(None)
     burning.join()
@@ -284,9 +268,5 @@ def runs_given_back_while_another_thread_starts_one() -> dict[str, Any]:
             finally:
                 guard.runs.discard(entry)
 
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    in_threads(work, ((i,) for i in range(8)))
     return {"errors": errors, "left": len(guard.runs)}
