@@ -27,6 +27,8 @@ STDLIB = _backend.STDLIB
 #: the bounds that tell a hang from slowness are scaled by SLOWDOWN there.
 DEBUG_BUILD = hasattr(sys, "gettotalrefcount")
 SLOWDOWN = 4 if DEBUG_BUILD else 1
+#: CPython 3.12, for the tests that avoid its problems this package cannot route around.
+ON_3_12 = sys.version_info[:2] == (3, 12)
 
 #: How much more work the stress tests (tests/stress/) do: the ``STRESS_SCALE`` environment
 #: variable, default 1 (``nox -s stress`` sets it larger).
