@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Callable
 
 from . import _fake_main, _scripts, _shareable, _syspath, _transfer
-from ._backend import BACKEND
+from ._backend import BACKEND, _wakeups
 from ._backend._interface import (
     WHENCE_CAPI,
     WHENCE_LEGACY_CAPI,
@@ -43,6 +43,7 @@ __all__ = ["Interpreter", "create", "get_current", "get_main", "is_shareable", "
 
 assert BACKEND is not None
 _backend: Backend = BACKEND
+_waits = _wakeups.table()  # sleeping queue waiters (see close())
 
 is_shareable = _shareable.is_shareable
 
@@ -180,6 +181,11 @@ class Interpreter:
         self._require_own("destroy")
         _backend.destroy(self._id)
         _paths.forget(self._id)
+        # The items it put with UNBOUND_REMOVE went with it: puts waiting for room may
+        # go on.  Not when a last reference goes (__del__): the garbage collector may run
+        # that inside a section that holds the sleepers' lock in this very thread, and
+        # those sleepers look again within _wakeups.SAFETY_POLL anyway.
+        _waits.wake_all_for_room()
 
     def prepare_main(self, ns: dict[str, Any] | None = None, /, **kwargs: Any) -> None:
         """Set names in the interpreter's ``__main__`` module to the given values.

@@ -22,7 +22,7 @@ import importlib
 import threading
 
 from .._errors import ExecutionFailed, InterpreterError, InterpreterNotFoundError
-from . import _common, _py312_boot, _py312_parsers, _wakeups
+from . import _common, _py312_boot, _py312_parsers
 from ._interface import (
     BUFFER_NAME,
     REPLY_NAME,
@@ -242,7 +242,6 @@ class Py312Backend(Py312Queues):
         with self._refs_lock:
             self._refs.pop(interp_id, None)
             self._newborn.pop(interp_id, None)
-        _wakeups.table().wake_all_for_room()  # UNBOUND_REMOVE items went with it
 
     def list_all(self) -> list[tuple[int, int]]:
         ids = sorted(int(i) for i in _xxsubinterpreters.list_all())
@@ -306,7 +305,6 @@ class Py312Backend(Py312Queues):
                 pass
             with _lifecycle_lock:
                 del handle
-            _wakeups.table().wake_all_for_room()  # UNBOUND_REMOVE items went with it
 
     # -- running the agent ---------------------------------------------------------------------
     def _reply_channel(self) -> Any:

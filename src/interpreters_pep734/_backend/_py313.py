@@ -22,7 +22,7 @@ from .._errors import (
     QueueError,
     QueueNotFoundError,
 )
-from . import _common, _pipelock, _wakeups
+from . import _common, _pipelock
 from ._interface import BUFFER_NAME, REPLY_NAME, REQUEST_NAME, WHENCE_STDLIB
 
 TYPE_CHECKING = False
@@ -236,7 +236,6 @@ class Py313Backend:
             raise self._translate(exc) from None
         finally:
             self._guard.closes.discard(entry)
-        _wakeups.table().wake_all_for_room()  # UNBOUND_REMOVE items went with it
 
     def list_all(self) -> list[tuple[int, int]]:
         return sorted(_interpreters.list_all(require_ready=True))
@@ -273,7 +272,6 @@ class Py313Backend:
             _interpreters.decref(interp_id)
         except _interpreters.InterpreterError as exc:
             raise self._translate(exc) from None
-        _wakeups.table().wake_all_for_room()  # UNBOUND_REMOVE items went with it
 
     # -- running the agent ---------------------------------------------------------------------
     def _reply_queue(self) -> int:
